@@ -1,0 +1,12 @@
+package dev.keyflow.reference;
+
+import dev.keyflow.core.testutils.KeyflowArchitecture;
+import org.junit.jupiter.api.Test;
+
+class ArchitectureTest {
+
+    @Test
+    void followsTheLayering() {
+        KeyflowArchitecture.check("reference");
+    }
+}

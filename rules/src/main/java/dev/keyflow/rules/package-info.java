@@ -1,0 +1,5 @@
+/**
+ * keyflow rules: Business rules as data: CEL validation, sandboxed AviatorScript filters, versioned
+ * rule bundles.
+ */
+package dev.keyflow.rules;

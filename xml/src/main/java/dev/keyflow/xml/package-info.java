@@ -1,0 +1,5 @@
+/**
+ * keyflow xml: Secure streaming XML: key extraction (Woodstox StAX), XSD validation, field
+ * extraction.
+ */
+package dev.keyflow.xml;
