@@ -1,0 +1,205 @@
+package dev.keyflow.core.async;
+
+import dev.keyflow.core.internal.async.AsyncSettings;
+import dev.keyflow.core.internal.async.KeyedAsyncOperatorFactory;
+import java.time.Duration;
+import java.util.Objects;
+import javax.annotation.Nullable;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.streaming.api.datastream.KeyedStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperatorFactory;
+
+/**
+ * Runs a {@link KeyedAsyncFunction} on a keyed stream: async work per element, strictly one element
+ * at a time per key and in input order, many keys at once, with keyed state.
+ *
+ * <pre>{@code
+ * SingleOutputStreamOperator<Command> commands = KeyedAsync.builder(new Enrich())
+ *         .outputType(TypeInformation.of(Command.class))
+ *         .capacity(2_000)
+ *         .timeout(Duration.ofSeconds(5))
+ *         .retry(RetryPolicy.exponentialBackoff(4, Duration.ofMillis(200), Duration.ofSeconds(5)))
+ *         .build()
+ *         .applyTo(envelopes.keyBy(Envelope::key));
+ * DataStream<ErrorRecord> errors = commands.getSideOutput(KeyflowOutputs.ERRORS);
+ * }</pre>
+ *
+ * <p>Why not {@code AsyncDataStream}: an {@code AsyncFunction} cannot use keyed state, and {@code
+ * orderedWait} makes every key wait behind the slowest element. This operator keeps at most one
+ * element per key in flight; the others of that key queue behind it.
+ *
+ * <p>Guarantees:
+ *
+ * <ul>
+ *   <li><b>Order:</b> per key, elements are processed one after another in input order, and each
+ *       sees the keyed state the previous one left; outputs of a key are emitted in the key's input
+ *       order, with the element's timestamp. Nothing is promised across keys.
+ *   <li><b>Watermarks:</b> a watermark is forwarded only after every element that arrived before it
+ *       has been applied, so no output is late because of this operator.
+ *   <li><b>Checkpoints and rescaling:</b> elements in flight, waiting for a retry or queued are
+ *       stored per key in keyed state, so they follow their key group when the job is rescaled;
+ *       after a restore their async work runs again, with the same idempotency key, and is applied
+ *       once. The async work must therefore be idempotent.
+ *   <li><b>Backpressure:</b> at most {@link Builder#capacity(int) capacity} elements are in flight
+ *       or queued per parallel instance; when full, the operator takes no input (without spinning)
+ *       until an element completes.
+ *   <li><b>Failures:</b> each attempt has a {@link Builder#timeout(Duration) timeout}; failures are
+ *       retried per {@link RetryPolicy}; an element that finally fails goes to {@link
+ *       KeyedAsyncFunction#onFailure} (by default an error record on {@code KeyflowOutputs.ERRORS})
+ *       and its key moves on. Exceptions from user code are element failures unless {@link
+ *       ExceptionPolicy#FAIL_JOB} is chosen.
+ * </ul>
+ *
+ * <p>Metrics (group {@code keyflow.async}): {@code inFlight}, {@code queued}, {@code keysPending},
+ * {@code latencyMillis} (arrival to applied), {@code timeouts}, {@code retries}, {@code completed};
+ * failures as {@code keyflow.errors} with stage {@code PROCESSING}.
+ */
+public final class KeyedAsync<K, IN, OUT> {
+
+    public static final int DEFAULT_CAPACITY = 1000;
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+    public static final String DEFAULT_UID = "keyflow-keyed-async";
+
+    private final KeyedAsyncFunction<K, IN, ?, ?, OUT> function;
+    private final TypeInformation<OUT> outputType;
+    private final int capacity;
+    private final Duration timeout;
+    private final RetryPolicy retryPolicy;
+    private final ExceptionPolicy exceptionPolicy;
+    @Nullable private final KeySelector<IN, String> idempotencyKey;
+    private final String uid;
+    private final String name;
+
+    private KeyedAsync(Builder<K, IN, OUT> b) {
+        this.function = b.function;
+        this.outputType = b.outputType;
+        this.capacity = b.capacity;
+        this.timeout = b.timeout;
+        this.retryPolicy = b.retryPolicy;
+        this.exceptionPolicy = b.exceptionPolicy;
+        this.idempotencyKey = b.idempotencyKey;
+        this.uid = b.uid;
+        this.name = b.name;
+    }
+
+    /** Starts a builder for {@code function}. */
+    public static <K, IN, OUT> Builder<K, IN, OUT> builder(
+            KeyedAsyncFunction<K, IN, ?, ?, OUT> function) {
+        return new Builder<>(function);
+    }
+
+    /** Adds the operator after {@code input}, with its uid and name. */
+    public SingleOutputStreamOperator<OUT> applyTo(KeyedStream<IN, K> input) {
+        Objects.requireNonNull(input, "input");
+        return input.transform(name, outputType, operatorFactory(input.getType())).uid(uid);
+    }
+
+    /**
+     * The operator factory for an input of type {@code inputType}; for operator test harnesses (in
+     * jobs, use {@link #applyTo}).
+     */
+    public OneInputStreamOperatorFactory<IN, OUT> operatorFactory(TypeInformation<IN> inputType) {
+        return new KeyedAsyncOperatorFactory<>(
+                function,
+                new AsyncSettings<>(
+                        capacity,
+                        timeout,
+                        retryPolicy,
+                        exceptionPolicy,
+                        idempotencyKey,
+                        Objects.requireNonNull(inputType, "inputType")));
+    }
+
+    /** Builds a {@link KeyedAsync}. */
+    public static final class Builder<K, IN, OUT> {
+        private final KeyedAsyncFunction<K, IN, ?, ?, OUT> function;
+        @Nullable private TypeInformation<OUT> outputType;
+        private int capacity = DEFAULT_CAPACITY;
+        private Duration timeout = DEFAULT_TIMEOUT;
+        private RetryPolicy retryPolicy = RetryPolicy.none();
+        private ExceptionPolicy exceptionPolicy = ExceptionPolicy.EMIT_ERROR;
+        @Nullable private KeySelector<IN, String> idempotencyKey;
+        private String uid = DEFAULT_UID;
+        private String name = "keyed async";
+
+        private Builder(KeyedAsyncFunction<K, IN, ?, ?, OUT> function) {
+            this.function = Objects.requireNonNull(function, "function");
+        }
+
+        /** The type of the outputs; required. */
+        public Builder<K, IN, OUT> outputType(TypeInformation<OUT> outputType) {
+            this.outputType = Objects.requireNonNull(outputType, "outputType");
+            return this;
+        }
+
+        /** Elements in flight plus queued, per parallel instance; default 1000. */
+        public Builder<K, IN, OUT> capacity(int capacity) {
+            if (capacity < 1) {
+                throw new IllegalArgumentException("capacity must be at least 1, was " + capacity);
+            }
+            this.capacity = capacity;
+            return this;
+        }
+
+        /** Timeout of one attempt; default 30 s; {@link Duration#ZERO} for none. */
+        public Builder<K, IN, OUT> timeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout");
+            if (timeout.isNegative()) {
+                throw new IllegalArgumentException("timeout must not be negative, was " + timeout);
+            }
+            this.timeout = timeout;
+            return this;
+        }
+
+        /** How failed attempts are retried; default {@link RetryPolicy#none()}. */
+        public Builder<K, IN, OUT> retry(RetryPolicy retryPolicy) {
+            this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy");
+            return this;
+        }
+
+        /** What unexpected exceptions from user code do; default {@code EMIT_ERROR}. */
+        public Builder<K, IN, OUT> onException(ExceptionPolicy exceptionPolicy) {
+            this.exceptionPolicy = Objects.requireNonNull(exceptionPolicy, "exceptionPolicy");
+            return this;
+        }
+
+        /**
+         * Derives the idempotency key from the element (for example its source offset). By default
+         * it is {@code <key>/<n>} where n counts the key's elements in keyed state, which is stable
+         * across restores as long as each key's input order is.
+         */
+        public Builder<K, IN, OUT> idempotencyKey(KeySelector<IN, String> idempotencyKey) {
+            this.idempotencyKey = Objects.requireNonNull(idempotencyKey, "idempotencyKey");
+            return this;
+        }
+
+        /** The operator uid; must be stable across versions of the job. */
+        public Builder<K, IN, OUT> uid(String uid) {
+            this.uid = requireText(uid, "uid");
+            return this;
+        }
+
+        /** The operator name shown in the web UI and metrics. */
+        public Builder<K, IN, OUT> name(String name) {
+            this.name = requireText(name, "name");
+            return this;
+        }
+
+        public KeyedAsync<K, IN, OUT> build() {
+            if (outputType == null) {
+                throw new IllegalStateException("outputType must be set");
+            }
+            return new KeyedAsync<>(this);
+        }
+
+        private static String requireText(String value, String name) {
+            Objects.requireNonNull(value, name);
+            if (value.isBlank()) {
+                throw new IllegalArgumentException(name + " must not be blank");
+            }
+            return value;
+        }
+    }
+}

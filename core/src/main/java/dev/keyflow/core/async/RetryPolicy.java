@@ -1,0 +1,127 @@
+package dev.keyflow.core.async;
+
+import java.io.Serializable;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How often and when an element's failed async work is tried again.
+ *
+ * <pre>{@code
+ * RetryPolicy.exponentialBackoff(5, Duration.ofMillis(100), Duration.ofSeconds(5));
+ * RetryPolicy.fixedDelay(3, Duration.ofSeconds(1)).retryIf(e -> e instanceof IOException);
+ * }</pre>
+ *
+ * <p>By default a failure is retried only if it is transient ({@link AsyncFailure#isTransient()}:
+ * timeouts and {@link ProcessingException}s with a transient reason). Waiting between attempts uses
+ * processing-time timers of the operator, so it never blocks the task thread, and other keys go on
+ * meanwhile; later elements of the same key wait, to keep the key's order.
+ */
+public final class RetryPolicy implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    private final int maxAttempts;
+    private final Duration initialDelay;
+    private final Duration maxDelay;
+    private final double multiplier;
+    private final RetryPredicate retryIf;
+
+    private RetryPolicy(
+            int maxAttempts,
+            Duration initialDelay,
+            Duration maxDelay,
+            double multiplier,
+            RetryPredicate retryIf) {
+        this.maxAttempts = maxAttempts;
+        this.initialDelay = initialDelay;
+        this.maxDelay = maxDelay;
+        this.multiplier = multiplier;
+        this.retryIf = retryIf;
+    }
+
+    /** One attempt, no retry. */
+    public static RetryPolicy none() {
+        return new RetryPolicy(1, Duration.ZERO, Duration.ZERO, 1.0, RetryPolicy::isTransient);
+    }
+
+    /** Up to {@code maxAttempts} attempts in all, {@code delay} apart. */
+    public static RetryPolicy fixedDelay(int maxAttempts, Duration delay) {
+        requireAttempts(maxAttempts);
+        requireNotNegative(delay, "delay");
+        return new RetryPolicy(maxAttempts, delay, delay, 1.0, RetryPolicy::isTransient);
+    }
+
+    /**
+     * Up to {@code maxAttempts} attempts in all; the delay starts at {@code initialDelay} and
+     * doubles after each attempt up to {@code maxDelay}.
+     */
+    public static RetryPolicy exponentialBackoff(
+            int maxAttempts, Duration initialDelay, Duration maxDelay) {
+        requireAttempts(maxAttempts);
+        requireNotNegative(initialDelay, "initialDelay");
+        requireNotNegative(maxDelay, "maxDelay");
+        if (maxDelay.compareTo(initialDelay) < 0) {
+            throw new IllegalArgumentException(
+                    "maxDelay ("
+                            + maxDelay
+                            + ") must not be below initialDelay ("
+                            + initialDelay
+                            + ")");
+        }
+        return new RetryPolicy(maxAttempts, initialDelay, maxDelay, 2.0, RetryPolicy::isTransient);
+    }
+
+    /** Retries only failures for which {@code predicate} holds (instead of transient ones). */
+    public RetryPolicy retryIf(RetryPredicate predicate) {
+        Objects.requireNonNull(predicate, "predicate");
+        return new RetryPolicy(maxAttempts, initialDelay, maxDelay, multiplier, predicate);
+    }
+
+    public int maxAttempts() {
+        return maxAttempts;
+    }
+
+    /** Whether a failure after {@code attempt} attempts (1 for the first) is tried again. */
+    public boolean shouldRetry(int attempt, Throwable failure) {
+        return attempt < maxAttempts && retryIf.test(AsyncFailure.unwrap(failure));
+    }
+
+    /** How long to wait after the failed attempt number {@code attempt} (1 for the first). */
+    public Duration delayAfter(int attempt) {
+        double factor = Math.pow(multiplier, Math.max(0, attempt - 1));
+        double millis = Math.min(initialDelay.toMillis() * factor, (double) maxDelay.toMillis());
+        return Duration.ofMillis((long) millis);
+    }
+
+    private static boolean isTransient(Throwable failure) {
+        return AsyncFailure.of(failure, 1).isTransient();
+    }
+
+    private static void requireAttempts(int maxAttempts) {
+        if (maxAttempts < 1) {
+            throw new IllegalArgumentException(
+                    "maxAttempts must be at least 1, was " + maxAttempts);
+        }
+    }
+
+    private static void requireNotNegative(Duration value, String name) {
+        Objects.requireNonNull(value, name);
+        if (value.isNegative()) {
+            throw new IllegalArgumentException(name + " must not be negative, was " + value);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "RetryPolicy{maxAttempts="
+                + maxAttempts
+                + ", initialDelay="
+                + initialDelay
+                + ", maxDelay="
+                + maxDelay
+                + ", multiplier="
+                + multiplier
+                + '}';
+    }
+}

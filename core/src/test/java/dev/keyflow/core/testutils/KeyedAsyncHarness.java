@@ -1,0 +1,70 @@
+package dev.keyflow.core.testutils;
+
+import dev.keyflow.core.async.KeyedAsync;
+import java.util.Optional;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.streaming.runtime.tasks.mailbox.Mail;
+import org.apache.flink.streaming.runtime.tasks.mailbox.TaskMailbox;
+import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+
+/**
+ * Operator test harnesses for {@link KeyedAsync}, and the mailbox pump they need: async results
+ * come back as mails, which a harness does not run by itself.
+ *
+ * <pre>{@code
+ * var harness = KeyedAsyncHarness.create(keyedAsync, e -> e.key(), Types.STRING, inputType);
+ * harness.open();
+ * harness.processElement(element, 10L);
+ * calls.complete("a:1", "ok");
+ * KeyedAsyncHarness.runMails(harness);
+ * }</pre>
+ */
+public final class KeyedAsyncHarness {
+
+    /** Max parallelism used by {@link #create}; pass it to key-group routing in rescale tests. */
+    public static final int MAX_PARALLELISM = 128;
+
+    private KeyedAsyncHarness() {}
+
+    /** A harness for a single parallel instance. */
+    public static <K, IN, OUT> KeyedOneInputStreamOperatorTestHarness<K, IN, OUT> create(
+            KeyedAsync<K, IN, OUT> operator,
+            KeySelector<IN, K> keys,
+            TypeInformation<K> keyType,
+            TypeInformation<IN> inputType)
+            throws Exception {
+        return create(operator, keys, keyType, inputType, 1, 0);
+    }
+
+    /** A harness for subtask {@code subtask} of {@code parallelism}. */
+    public static <K, IN, OUT> KeyedOneInputStreamOperatorTestHarness<K, IN, OUT> create(
+            KeyedAsync<K, IN, OUT> operator,
+            KeySelector<IN, K> keys,
+            TypeInformation<K> keyType,
+            TypeInformation<IN> inputType,
+            int parallelism,
+            int subtask)
+            throws Exception {
+        return new KeyedOneInputStreamOperatorTestHarness<>(
+                operator.operatorFactory(inputType),
+                keys,
+                keyType,
+                MAX_PARALLELISM,
+                parallelism,
+                subtask);
+    }
+
+    /** Runs every mail that is waiting (async results, retries); returns how many ran. */
+    public static int runMails(AbstractStreamOperatorTestHarness<?> harness) throws Exception {
+        TaskMailbox mailbox = harness.getTaskMailbox();
+        int ran = 0;
+        Optional<Mail> mail;
+        while ((mail = mailbox.tryTake(TaskMailbox.MIN_PRIORITY)).isPresent()) {
+            mail.get().run();
+            ran++;
+        }
+        return ran;
+    }
+}
