@@ -2,11 +2,13 @@ package dev.keyflow.core.async;
 
 import dev.keyflow.core.internal.async.AsyncSettings;
 import dev.keyflow.core.internal.async.KeyedAsyncOperatorFactory;
+import dev.keyflow.core.internal.async.KeyedBroadcastAsyncOperatorFactory;
 import java.time.Duration;
 import java.util.Objects;
 import javax.annotation.Nullable;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperatorFactory;
@@ -97,19 +99,49 @@ public final class KeyedAsync<K, IN, OUT> {
     }
 
     /**
+     * Adds the operator after {@code input}, connected to {@code broadcast}: every parallel
+     * instance receives every broadcast element, which {@link
+     * KeyedBroadcastAsyncFunction#processBroadcast} stores in broadcast state.
+     *
+     * @throws IllegalArgumentException if the function is not a {@link KeyedBroadcastAsyncFunction}
+     */
+    public <B> SingleOutputStreamOperator<OUT> applyTo(
+            KeyedStream<IN, K> input, DataStream<B> broadcast) {
+        Objects.requireNonNull(input, "input");
+        Objects.requireNonNull(broadcast, "broadcast");
+        if (!(function instanceof KeyedBroadcastAsyncFunction)) {
+            throw new IllegalArgumentException(
+                    "a broadcast input needs a KeyedBroadcastAsyncFunction, not "
+                            + function.getClass().getName());
+        }
+        @SuppressWarnings("unchecked")
+        KeyedBroadcastAsyncFunction<K, IN, B, ?, ?, OUT> withBroadcast =
+                (KeyedBroadcastAsyncFunction<K, IN, B, ?, ?, OUT>) function;
+        return input.connect(broadcast.broadcast())
+                .transform(
+                        name,
+                        outputType,
+                        new KeyedBroadcastAsyncOperatorFactory<>(
+                                withBroadcast, settings(input.getType())))
+                .uid(uid);
+    }
+
+    /**
      * The operator factory for an input of type {@code inputType}; for operator test harnesses (in
      * jobs, use {@link #applyTo}).
      */
     public OneInputStreamOperatorFactory<IN, OUT> operatorFactory(TypeInformation<IN> inputType) {
-        return new KeyedAsyncOperatorFactory<>(
-                function,
-                new AsyncSettings<>(
-                        capacity,
-                        timeout,
-                        retryPolicy,
-                        exceptionPolicy,
-                        idempotencyKey,
-                        Objects.requireNonNull(inputType, "inputType")));
+        return new KeyedAsyncOperatorFactory<>(function, settings(inputType));
+    }
+
+    private AsyncSettings<IN> settings(TypeInformation<IN> inputType) {
+        return new AsyncSettings<>(
+                capacity,
+                timeout,
+                retryPolicy,
+                exceptionPolicy,
+                idempotencyKey,
+                Objects.requireNonNull(inputType, "inputType"));
     }
 
     /** Builds a {@link KeyedAsync}. */

@@ -136,6 +136,39 @@ class KeyedAsyncTest {
             calls.complete("a:1", "second");
             runMails(harness);
             assertThat(harness.extractOutputValues()).containsExactly("a:1=second|saw:");
+            harness.setProcessingTime(250); // the second attempt's deadline passes harmlessly
+            runMails(harness);
+            assertThat(harness.extractOutputValues()).containsExactly("a:1=second|saw:");
+            assertThat(harness.numProcessingTimeTimers()).isZero();
+        }
+    }
+
+    @Test
+    void eachAttemptTimesOutAtItsOwnDeadline() throws Exception {
+        try (var harness = open(b -> b.timeout(Duration.ofMillis(100)))) {
+            harness.setProcessingTime(0);
+            harness.processElement(new Item("a", 1), 1L);
+            harness.setProcessingTime(50);
+            harness.processElement(new Item("b", 1), 2L);
+            harness.processElement(new Item("c", 1), 3L);
+            calls.complete("c:1", "rc");
+            runMails(harness);
+
+            harness.setProcessingTime(100);
+            runMails(harness);
+            assertThat(errors(harness)).extracting(ErrorRecord::key).containsExactly("a");
+
+            harness.setProcessingTime(149);
+            runMails(harness);
+            assertThat(errors(harness)).extracting(ErrorRecord::key).containsExactly("a");
+
+            harness.setProcessingTime(150);
+            runMails(harness);
+            assertThat(errors(harness)).extracting(ErrorRecord::key).containsExactly("a", "b");
+            assertThat(errors(harness))
+                    .extracting(ErrorRecord::reason)
+                    .containsOnly(ErrorReason.TIMEOUT);
+            assertThat(harness.extractOutputValues()).containsExactly("c:1=rc|saw:");
             assertThat(harness.numProcessingTimeTimers()).isZero();
         }
     }

@@ -19,7 +19,12 @@ final class Entry<K, IN> {
     /** Identifies the running attempt; 0 when none runs (queued, or waiting for a retry). */
     long activeToken;
 
+    /** When the running attempt times out (processing time, ms); 0 without a timeout. */
+    long deadline;
+
+    /** The retry timer, while the element waits for its next attempt. */
     @Nullable ScheduledFuture<?> timer;
+
     boolean done;
 
     Entry(

@@ -1,0 +1,540 @@
+package dev.keyflow.core.internal.async;
+
+import dev.keyflow.core.ErrorReason;
+import dev.keyflow.core.ErrorRecord;
+import dev.keyflow.core.ErrorStage;
+import dev.keyflow.core.KeyflowOutputs;
+import dev.keyflow.core.async.ApplyContext;
+import dev.keyflow.core.async.AsyncContext;
+import dev.keyflow.core.async.AsyncFailure;
+import dev.keyflow.core.async.ExceptionPolicy;
+import dev.keyflow.core.async.KeyedAsyncFunction;
+import dev.keyflow.core.internal.ErrorMetrics;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.flink.api.common.functions.util.FunctionUtils;
+import org.apache.flink.api.common.operators.MailboxExecutor;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.tuple.Tuple3;
+import org.apache.flink.api.java.typeutils.TupleTypeInfo;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.streaming.api.operators.AbstractUdfStreamOperator;
+import org.apache.flink.streaming.api.operators.StreamOperatorParameters;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.util.FlinkRuntimeException;
+import org.apache.flink.util.OutputTag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The engine of the keyed async operator: per key one element at a time in input order, keys
+ * concurrently, keyed state read before and written after the async work on the operator thread,
+ * pending elements checkpointed in keyed state, watermarks held until older elements are applied.
+ *
+ * <p>All fields are touched on the operator (mailbox) thread only; async completions and timers
+ * come back through the mailbox. See {@code docs/keyed-async.md} for the design.
+ */
+public abstract class AbstractKeyedAsyncOperator<K, IN, OUT>
+        extends AbstractUdfStreamOperator<OUT, KeyedAsyncFunction<K, IN, Object, Object, OUT>> {
+
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(AbstractKeyedAsyncOperator.class);
+
+    static final String PENDING_STATE = "keyflow-async-pending";
+    static final String SEQUENCE_STATE = "keyflow-async-sequence";
+    private static final long NO_TIMESTAMP = Long.MIN_VALUE;
+
+    private final AsyncSettings<IN> settings;
+    private final transient MailboxExecutor mailbox;
+
+    private transient Map<K, ArrayDeque<Entry<K, IN>>> pending;
+
+    /**
+     * Running attempts in start order, which is deadline order because the timeout is fixed; one
+     * processing-time timer for the earliest deadline replaces a timer per element.
+     */
+    private transient LinkedHashSet<Entry<K, IN>> running;
+
+    private transient boolean timeoutTimerSet;
+    private transient ArrayDeque<Epoch> epochs;
+    private transient Set<K> persistedKeys;
+    private transient int size;
+    private transient long lastToken;
+    private transient ListState<Tuple3<IN, Long, String>> pendingState;
+    private transient ValueState<Long> sequence;
+    private transient Context context;
+
+    private transient ErrorMetrics errorMetrics;
+    private transient Counter timeouts;
+    private transient Counter retries;
+    private transient Counter completed;
+    private transient Histogram latencyMillis;
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    protected AbstractKeyedAsyncOperator(
+            StreamOperatorParameters<OUT> parameters,
+            KeyedAsyncFunction<K, IN, ?, ?, OUT> function,
+            AsyncSettings<IN> settings) {
+        super(parameters, (KeyedAsyncFunction) function);
+        this.settings = settings;
+        this.mailbox = parameters.getMailboxExecutor();
+        // Flink's parameter-taking constructor does not hand the runtime context to the UDF.
+        FunctionUtils.setFunctionRuntimeContext(userFunction, getRuntimeContext());
+    }
+
+    @Override
+    public void initializeState(StateInitializationContext context) throws Exception {
+        super.initializeState(context);
+        pendingState =
+                context.getKeyedStateStore()
+                        .getListState(
+                                new ListStateDescriptor<>(
+                                        PENDING_STATE,
+                                        new TupleTypeInfo<>(
+                                                settings.inputType(), Types.LONG, Types.STRING)));
+        sequence =
+                context.getKeyedStateStore()
+                        .getState(new ValueStateDescriptor<>(SEQUENCE_STATE, Types.LONG));
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        pending = new HashMap<>();
+        running = new LinkedHashSet<>();
+        epochs = new ArrayDeque<>();
+        persistedKeys = new HashSet<>();
+        context = new Context();
+        MetricGroup group = getMetricGroup().addGroup("keyflow").addGroup("async");
+        group.gauge("inFlight", () -> running.size());
+        group.gauge("queued", () -> size - running.size());
+        group.gauge("keysPending", () -> pending.size());
+        timeouts = group.counter("timeouts");
+        retries = group.counter("retries");
+        completed = group.counter("completed");
+        latencyMillis = group.histogram("latencyMillis", new DescriptiveStatisticsHistogram(1024));
+        errorMetrics = new ErrorMetrics(getMetricGroup(), ErrorStage.PROCESSING);
+        restorePending();
+    }
+
+    /** Re-enqueues the elements that were pending at the checkpoint, per key in their order. */
+    private void restorePending() throws Exception {
+        List<K> keys;
+        try (Stream<K> stream =
+                this.<K>getKeyedStateBackend().getKeys(PENDING_STATE, VoidNamespace.INSTANCE)) {
+            keys = stream.collect(Collectors.toList());
+        }
+        for (K key : keys) {
+            setCurrentKey(key);
+            Iterable<Tuple3<IN, Long, String>> entries = pendingState.get();
+            if (entries == null) {
+                continue;
+            }
+            for (Tuple3<IN, Long, String> entry : entries) {
+                long timestamp = entry.f1;
+                enqueue(key, entry.f0, timestamp, timestamp != NO_TIMESTAMP, entry.f2);
+            }
+            persistedKeys.add(key);
+        }
+        if (!keys.isEmpty()) {
+            LOG.info("Restored {} pending elements of {} keys", size, pending.size());
+        }
+        for (ArrayDeque<Entry<K, IN>> queue : new ArrayList<>(pending.values())) {
+            start(queue.peekFirst());
+        }
+    }
+
+    /** Takes an element of the keyed input; blocks (yielding to the mailbox) at capacity. */
+    @SuppressWarnings("unchecked")
+    protected final void processInput(StreamRecord<IN> record) throws Exception {
+        K key = (K) getCurrentKey();
+        while (size >= settings.capacity()) {
+            mailbox.yield();
+        }
+        setCurrentKey(key);
+        IN element = record.getValue();
+        Entry<K, IN> entry =
+                enqueue(
+                        key,
+                        element,
+                        record.hasTimestamp() ? record.getTimestamp() : NO_TIMESTAMP,
+                        record.hasTimestamp(),
+                        idempotencyKey(key, element));
+        if (pending.get(key).size() == 1) {
+            start(entry);
+        }
+    }
+
+    private String idempotencyKey(K key, IN element) throws Exception {
+        if (settings.idempotencyKey() != null) {
+            return settings.idempotencyKey().getKey(element);
+        }
+        Long last = sequence.value();
+        long next = last == null ? 1L : last + 1;
+        sequence.update(next);
+        return key + "/" + next;
+    }
+
+    private Entry<K, IN> enqueue(
+            K key, IN element, long timestamp, boolean hasTimestamp, String idempotencyKey) {
+        Epoch epoch = epochs.peekLast();
+        if (epoch == null || !epoch.isOpen()) {
+            epoch = new Epoch();
+            epochs.addLast(epoch);
+        }
+        epoch.unfinished++;
+        Entry<K, IN> entry =
+                new Entry<>(
+                        key,
+                        element,
+                        timestamp,
+                        hasTimestamp,
+                        idempotencyKey,
+                        epoch,
+                        System.nanoTime());
+        pending.computeIfAbsent(key, k -> new ArrayDeque<>()).addLast(entry);
+        size++;
+        return entry;
+    }
+
+    /** Starts the next attempt of a key's head element (operator thread). */
+    private void start(Entry<K, IN> entry) throws Exception {
+        setCurrentKey(entry.key);
+        entry.attempts++;
+        long token = ++lastToken;
+        entry.activeToken = token;
+        running.add(entry);
+        CompletionStage<Object> stage;
+        try {
+            context.current = entry;
+            Object view = userFunction.readState(entry.element, context);
+            stage =
+                    userFunction.process(
+                            entry.element,
+                            view,
+                            new AttemptContext(entry.idempotencyKey, entry.attempts));
+            if (stage == null) {
+                throw new NullPointerException("process(...) returned null instead of a future");
+            }
+        } catch (Exception e) {
+            endAttempt(entry);
+            failed(entry, e);
+            return;
+        }
+        if (!settings.timeout().isZero()) {
+            entry.deadline =
+                    getProcessingTimeService().getCurrentProcessingTime()
+                            + settings.timeout().toMillis();
+            if (!timeoutTimerSet) {
+                scheduleTimeoutCheck(entry.deadline);
+            }
+        }
+        stage.whenComplete((result, error) -> deliver(entry, token, result, error));
+    }
+
+    /** Called on any thread when an attempt completes: hands the outcome to the mailbox. */
+    private void deliver(Entry<K, IN> entry, long token, Object result, Throwable error) {
+        try {
+            mailbox.execute(
+                    () -> completed(entry, token, result, error), "keyflow keyed async result");
+        } catch (RejectedExecutionException e) {
+            // The task is shutting down; the element is pending in the last checkpoint and
+            // will be run again after the restore.
+            LOG.debug("Dropping a late async result of a closed operator: {}", e.getMessage());
+        }
+    }
+
+    private void completed(Entry<K, IN> entry, long token, Object result, Throwable error)
+            throws Exception {
+        if (entry.activeToken != token) {
+            return; // this attempt timed out already, or a retry superseded it
+        }
+        endAttempt(entry);
+        if (error != null) {
+            failed(entry, error);
+        } else {
+            applyResult(entry, result);
+        }
+    }
+
+    private void scheduleTimeoutCheck(long at) {
+        timeoutTimerSet = true;
+        getProcessingTimeService().registerTimer(at, this::checkTimeouts);
+    }
+
+    /** Times out every running attempt whose deadline has passed, oldest first. */
+    private void checkTimeouts(long now) throws Exception {
+        timeoutTimerSet = false;
+        Iterator<Entry<K, IN>> oldestFirst = running.iterator();
+        List<Entry<K, IN>> expired = new ArrayList<>();
+        while (oldestFirst.hasNext()) {
+            Entry<K, IN> entry = oldestFirst.next();
+            if (entry.deadline > now) {
+                break;
+            }
+            expired.add(entry);
+        }
+        for (Entry<K, IN> entry : expired) {
+            if (entry.activeToken != 0) { // may have finished while an earlier one timed out
+                timedOut(entry);
+            }
+        }
+        if (!timeoutTimerSet && !running.isEmpty()) {
+            scheduleTimeoutCheck(running.iterator().next().deadline);
+        }
+    }
+
+    private void timedOut(Entry<K, IN> entry) throws Exception {
+        endAttempt(entry);
+        timeouts.inc();
+        failed(
+                entry,
+                new TimeoutException("async work did not complete within " + settings.timeout()));
+    }
+
+    private void endAttempt(Entry<K, IN> entry) {
+        entry.activeToken = 0;
+        running.remove(entry);
+    }
+
+    /** An attempt failed: retry after the policy's delay, or finish with a failure. */
+    private void failed(Entry<K, IN> entry, Throwable error) throws Exception {
+        Throwable cause = AsyncFailure.unwrap(error);
+        if (settings.retryPolicy().shouldRetry(entry.attempts, cause)) {
+            retries.inc();
+            long delay = settings.retryPolicy().delayAfter(entry.attempts).toMillis();
+            if (delay <= 0) {
+                mailbox.execute(() -> retry(entry), "keyflow keyed async retry");
+            } else {
+                long at = getProcessingTimeService().getCurrentProcessingTime() + delay;
+                entry.timer = getProcessingTimeService().registerTimer(at, now -> retry(entry));
+            }
+            return;
+        }
+        AsyncFailure failure = AsyncFailure.of(cause, entry.attempts);
+        if (failure.reason() == ErrorReason.PROCESSING_FAILED
+                && settings.exceptionPolicy() == ExceptionPolicy.FAIL_JOB) {
+            throw new FlinkRuntimeException(
+                    "The keyed async work of key " + entry.key + " failed", cause);
+        }
+        setCurrentKey(entry.key);
+        context.current = entry;
+        try {
+            userFunction.onFailure(entry.element, failure, context);
+        } catch (Exception e) {
+            if (settings.exceptionPolicy() == ExceptionPolicy.FAIL_JOB) {
+                throw e;
+            }
+            context.error(
+                    ErrorRecord.builder(ErrorStage.PROCESSING, failure.reason())
+                            .key(String.valueOf(entry.key))
+                            .attempt(entry.attempts)
+                            .message(failure.message() + "; onFailure threw " + e)
+                            .build());
+        }
+        errorMetrics.count(failure.reason());
+        finish(entry);
+    }
+
+    private void retry(Entry<K, IN> entry) throws Exception {
+        entry.timer = null;
+        if (!entry.done) {
+            start(entry);
+        }
+    }
+
+    private void applyResult(Entry<K, IN> entry, Object result) throws Exception {
+        setCurrentKey(entry.key);
+        context.current = entry;
+        try {
+            userFunction.apply(entry.element, result, context);
+        } catch (Exception e) {
+            if (settings.exceptionPolicy() == ExceptionPolicy.FAIL_JOB) {
+                throw e;
+            }
+            AsyncFailure failure = AsyncFailure.of(e, entry.attempts);
+            userFunction.onFailure(entry.element, failure, context);
+            errorMetrics.count(failure.reason());
+            finish(entry);
+            return;
+        }
+        completed.inc();
+        latencyMillis.update((System.nanoTime() - entry.arrivedNanos) / 1_000_000);
+        finish(entry);
+    }
+
+    /** Removes a finished head, starts the key's next element, releases ready watermarks. */
+    private void finish(Entry<K, IN> entry) throws Exception {
+        entry.done = true;
+        entry.cancelTimer();
+        size--;
+        entry.epoch.unfinished--;
+        ArrayDeque<Entry<K, IN>> queue = pending.get(entry.key);
+        Entry<K, IN> head = queue.pollFirst();
+        if (head != entry) {
+            throw new IllegalStateException(
+                    "keyed async: finished an element that was not the head");
+        }
+        if (queue.isEmpty()) {
+            pending.remove(entry.key);
+        } else {
+            start(queue.peekFirst());
+        }
+        releaseWatermarks();
+    }
+
+    @Override
+    public void processWatermark(Watermark mark) throws Exception {
+        Epoch last = epochs.peekLast();
+        if (last == null) {
+            super.processWatermark(mark);
+            return;
+        }
+        // Close the open epoch; if it is closed already (no element since), the newer watermark
+        // replaces the older one, which it subsumes.
+        last.closing = mark;
+        releaseWatermarks();
+    }
+
+    private void releaseWatermarks() throws Exception {
+        while (!epochs.isEmpty()) {
+            Epoch head = epochs.peekFirst();
+            if (head.unfinished > 0) {
+                return;
+            }
+            epochs.pollFirst();
+            if (head.closing != null) {
+                super.processWatermark(head.closing);
+            }
+        }
+    }
+
+    /** Waits (yielding to the mailbox) until every pending element is done. */
+    protected final void awaitAllPending() throws Exception {
+        while (size > 0) {
+            mailbox.yield();
+        }
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public void snapshotState(StateSnapshotContext snapshot) throws Exception {
+        super.snapshotState(snapshot);
+        Object currentKey = getKeyedStateBackend().getCurrentKey();
+        for (K key : persistedKeys) {
+            if (!pending.containsKey(key)) {
+                setCurrentKey(key);
+                pendingState.clear();
+            }
+        }
+        for (Map.Entry<K, ArrayDeque<Entry<K, IN>>> keyed : pending.entrySet()) {
+            setCurrentKey(keyed.getKey());
+            List<Tuple3<IN, Long, String>> entries = new ArrayList<>(keyed.getValue().size());
+            for (Entry<K, IN> entry : keyed.getValue()) {
+                entries.add(Tuple3.of(entry.element, entry.timestamp, entry.idempotencyKey));
+            }
+            pendingState.update(entries);
+        }
+        persistedKeys = new HashSet<>(pending.keySet());
+        if (currentKey != null) {
+            setCurrentKey((K) currentKey);
+        }
+    }
+
+    /** Read-only broadcast state for the broadcast variant; none in this one. */
+    protected <BK, BV> ReadOnlyBroadcastState<BK, BV> readOnlyBroadcastState(
+            MapStateDescriptor<BK, BV> descriptor) throws Exception {
+        throw new UnsupportedOperationException(
+                "broadcast state exists only when the operator is connected to a broadcast stream");
+    }
+
+    /** Elements pending (in flight, waiting for a retry or queued); for tests and metrics. */
+    int pendingCount() {
+        return size;
+    }
+
+    private record AttemptContext(String idempotencyKey, int attempt) implements AsyncContext {}
+
+    /** The read and apply context; reused, pointing at the element being handled. */
+    private final class Context implements ApplyContext<K, OUT> {
+        Entry<K, IN> current;
+        private final StreamRecord<OUT> reuse = new StreamRecord<>(null);
+
+        @Override
+        public K currentKey() {
+            return current.key;
+        }
+
+        @Override
+        public String idempotencyKey() {
+            return current.idempotencyKey;
+        }
+
+        @Override
+        public int attempt() {
+            return current.attempts;
+        }
+
+        @Override
+        public OptionalLong timestamp() {
+            return current.hasTimestamp ? OptionalLong.of(current.timestamp) : OptionalLong.empty();
+        }
+
+        @Override
+        public void collect(OUT value) {
+            if (current.hasTimestamp) {
+                reuse.replace(value, current.timestamp);
+            } else {
+                reuse.replace(value);
+                reuse.eraseTimestamp();
+            }
+            output.collect(reuse);
+        }
+
+        @Override
+        public <X> void output(OutputTag<X> tag, X value) {
+            output.collect(
+                    tag,
+                    current.hasTimestamp
+                            ? new StreamRecord<>(value, current.timestamp)
+                            : new StreamRecord<>(value));
+        }
+
+        @Override
+        public void error(ErrorRecord error) {
+            output(KeyflowOutputs.ERRORS, error);
+        }
+
+        @Override
+        public <BK, BV> ReadOnlyBroadcastState<BK, BV> broadcastState(
+                MapStateDescriptor<BK, BV> descriptor) throws Exception {
+            return readOnlyBroadcastState(descriptor);
+        }
+    }
+}
