@@ -1,7 +1,9 @@
 package dev.keyflow.core.testutils;
 
+import dev.keyflow.core.Deduplicator;
 import dev.keyflow.core.Resequenced;
 import dev.keyflow.core.Resequencer;
+import dev.keyflow.core.internal.DeduplicatorFunction;
 import dev.keyflow.core.internal.ResequencerFunction;
 import org.apache.flink.api.common.ExecutionConfig;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -55,6 +57,13 @@ public final class KeyflowHarnesses {
         KeyedOneInputStreamOperatorTestHarness<K, T, Resequenced<T>> harness =
                 keyed(ResequencerFunction.marked(resequencer, eventType), key, keyType);
         return withOutputType(harness, Resequenced.typeInfo(eventType));
+    }
+
+    /** A harness for a deduplicator over events keyed by {@code key}. */
+    public static <K, T> KeyedOneInputStreamOperatorTestHarness<K, T, T> deduplicator(
+            Deduplicator<T> deduplicator, KeySelector<T, K> key, TypeInformation<K> keyType)
+            throws Exception {
+        return keyed(new DeduplicatorFunction<>(deduplicator), key, keyType);
     }
 
     /** A strict harness for any keyed process function. */
