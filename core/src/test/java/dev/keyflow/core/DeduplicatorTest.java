@@ -7,6 +7,7 @@ import static dev.keyflow.core.testutils.TestRecords.envelope;
 import static dev.keyflow.core.testutils.TestRecords.payloadOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.keyflow.core.internal.DeduplicatorFunction;
 import dev.keyflow.core.testutils.KeyflowHarnesses;
@@ -314,11 +315,10 @@ class DeduplicatorTest {
             assertThat(errors(harness))
                     .extracting(ErrorRecord::reason, ErrorRecord::message)
                     .containsExactly(
-                            org.assertj.core.groups.Tuple.tuple(
+                            tuple(
                                     ErrorReason.PROCESSING_FAILED,
                                     "dedupKey threw java.lang.IllegalStateException: boom"),
-                            org.assertj.core.groups.Tuple.tuple(
-                                    ErrorReason.PROCESSING_FAILED, "dedupKey returned null"));
+                            tuple(ErrorReason.PROCESSING_FAILED, "dedupKey returned null"));
         }
     }
 

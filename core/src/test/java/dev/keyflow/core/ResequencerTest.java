@@ -16,6 +16,7 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
@@ -505,7 +506,7 @@ class ResequencerTest {
                 .toList();
     }
 
-    static List<ErrorRecord> errors(KeyedOneInputStreamOperatorTestHarness<?, ?, ?> harness) {
+    static List<ErrorRecord> errors(AbstractStreamOperatorTestHarness<?> harness) {
         var side = harness.getSideOutput(KeyflowOutputs.ERRORS);
         List<ErrorRecord> out = new ArrayList<>();
         if (side != null) {

@@ -1,19 +1,26 @@
 package dev.keyflow.core.testutils;
 
 import dev.keyflow.core.Deduplicator;
+import dev.keyflow.core.PauseCommand;
+import dev.keyflow.core.PauseGate;
 import dev.keyflow.core.Resequenced;
 import dev.keyflow.core.Resequencer;
 import dev.keyflow.core.internal.DeduplicatorFunction;
+import dev.keyflow.core.internal.PauseGateFunction;
 import dev.keyflow.core.internal.ResequencerFunction;
 import org.apache.flink.api.common.ExecutionConfig;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.runtime.operators.testutils.MockEnvironment;
 import org.apache.flink.runtime.operators.testutils.MockEnvironmentBuilder;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
 import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 
 /**
  * Operator test harnesses for keyflow's keyed operators, with generic types disabled so that a
@@ -66,6 +73,17 @@ public final class KeyflowHarnesses {
         return keyed(new DeduplicatorFunction<>(deduplicator), key, keyType);
     }
 
+    /**
+     * A harness for a pause gate: input 1 takes the events (keyed by {@code key}), input 2 the
+     * commands.
+     */
+    public static <T> KeyedTwoInputStreamOperatorTestHarness<String, T, PauseCommand, T> pauseGate(
+            PauseGate<T> gate, KeySelector<T, String> key, TypeInformation<T> eventType)
+            throws Exception {
+        return keyed(
+                new PauseGateFunction<>(gate, eventType), key, PauseCommand::key, Types.STRING);
+    }
+
     /** A strict harness for any keyed process function. */
     public static <K, IN, OUT> KeyedOneInputStreamOperatorTestHarness<K, IN, OUT> keyed(
             KeyedProcessFunction<K, IN, OUT> function,
@@ -107,6 +125,20 @@ public final class KeyflowHarnesses {
                         }
                     }
                 };
+        strict(harness.getExecutionConfig());
+        return harness;
+    }
+
+    /** A strict harness for any keyed co-process function. */
+    public static <K, IN1, IN2, OUT> KeyedTwoInputStreamOperatorTestHarness<K, IN1, IN2, OUT> keyed(
+            KeyedCoProcessFunction<K, IN1, IN2, OUT> function,
+            KeySelector<IN1, K> key1,
+            KeySelector<IN2, K> key2,
+            TypeInformation<K> keyType)
+            throws Exception {
+        KeyedTwoInputStreamOperatorTestHarness<K, IN1, IN2, OUT> harness =
+                new KeyedTwoInputStreamOperatorTestHarness<>(
+                        new KeyedCoProcessOperator<>(function), key1, key2, keyType);
         strict(harness.getExecutionConfig());
         return harness;
     }
