@@ -37,12 +37,13 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
  * element after the window passes and opens a new one. The dedup key is scoped to the stream key
  * (keying by the dedup key itself makes it global).
  *
- * <p><b>Time.</b> With a {@link #processingTimeWindow processing-time window} the time is the
- * machine's clock when the element arrives. With an {@link #eventTimeWindow event-time window} it
- * is the element's event time (the {@link Builder#eventTime eventTime} extractor, else the record
- * timestamp), so results do not depend on how fast a backlog is replayed; elements that arrive out
- * of order are duplicates of an earlier-arrived one if they fall before its window's end. An
- * element without an event time becomes an {@link ErrorReason#EVENT_TIME_INVALID} error record.
+ * <p><b>Time.</b> With a {@link Builder#processingTimeWindow processing-time window} the time is
+ * the machine's clock when the element arrives. With an {@link Builder#eventTimeWindow event-time
+ * window} it is the element's event time (the {@link Builder#eventTime eventTime} extractor, else
+ * the record timestamp), so results do not depend on how fast a backlog is replayed; elements that
+ * arrive out of order are duplicates of an earlier-arrived one if they fall before its window's
+ * end. An element without an event time becomes an {@link ErrorReason#EVENT_TIME_INVALID} error
+ * record.
  *
  * <p><b>Expiry and late data.</b> Flink's state TTL only knows processing time, so expiry uses
  * timers in both domains: what is remembered for a dedup key is removed when the clock (or the
