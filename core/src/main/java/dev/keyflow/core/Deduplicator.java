@@ -4,6 +4,7 @@ import dev.keyflow.core.internal.DeduplicatorFunction;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 import javax.annotation.Nullable;
 import org.apache.flink.api.java.functions.KeySelector;
@@ -148,10 +149,9 @@ public final class Deduplicator<T> implements Serializable {
         return timeDomain;
     }
 
-    /** The event-time extractor; null means the record's timestamp. */
-    @Nullable
-    public EventTimeExtractor<T> eventTime() {
-        return eventTime;
+    /** The event-time extractor; empty means the record's timestamp. */
+    public Optional<EventTimeExtractor<T>> eventTime() {
+        return Optional.ofNullable(eventTime);
     }
 
     public ErrorDetails<T> errorDetails() {

@@ -3,6 +3,7 @@ package dev.keyflow.core;
 import dev.keyflow.core.internal.ResequencerFunction;
 import java.io.Serializable;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 import javax.annotation.Nullable;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
@@ -165,10 +166,9 @@ public final class Resequencer<T> implements Serializable {
                 .name(name);
     }
 
-    /** The event-time extractor; null means the record's timestamp. */
-    @Nullable
-    public EventTimeExtractor<T> eventTime() {
-        return eventTime;
+    /** The event-time extractor; empty means the record's timestamp. */
+    public Optional<EventTimeExtractor<T>> eventTime() {
+        return Optional.ofNullable(eventTime);
     }
 
     public ErrorDetails<T> errorDetails() {

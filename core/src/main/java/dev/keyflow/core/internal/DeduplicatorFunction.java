@@ -8,6 +8,7 @@ import dev.keyflow.core.KeyflowOutputs;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
+import javax.annotation.Nullable;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -31,6 +32,7 @@ public final class DeduplicatorFunction<K, T> extends KeyedProcessFunction<K, T,
     private static final long serialVersionUID = 1L;
 
     private final Deduplicator<T> spec;
+    @Nullable private final EventTimeExtractor<T> extractor;
     private final boolean eventTime;
     private final long windowMillis;
     private final long slotMillis;
@@ -44,6 +46,7 @@ public final class DeduplicatorFunction<K, T> extends KeyedProcessFunction<K, T,
 
     public DeduplicatorFunction(Deduplicator<T> spec) {
         this.spec = spec;
+        this.extractor = spec.eventTime().orElse(null);
         this.eventTime = spec.timeDomain() == Deduplicator.TimeDomain.EVENT_TIME;
         this.windowMillis = spec.window().toMillis();
         this.slotMillis = Math.max(1, spec.cleanupGranularity().toMillis());
@@ -162,8 +165,7 @@ public final class DeduplicatorFunction<K, T> extends KeyedProcessFunction<K, T,
                 errors.create(reason, message, element, ctx.getCurrentKey(), now));
     }
 
-    private long eventTimeOf(T element, Long recordTimestamp) {
-        EventTimeExtractor<T> extractor = spec.eventTime();
+    private long eventTimeOf(T element, @Nullable Long recordTimestamp) {
         if (extractor != null) {
             OptionalLong time = extractor.eventTime(element);
             if (time.isPresent()) {

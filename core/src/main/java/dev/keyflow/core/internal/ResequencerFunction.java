@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.ThreadLocalRandom;
+import javax.annotation.Nullable;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -44,6 +45,7 @@ public final class ResequencerFunction<K, T, OUT> extends KeyedProcessFunction<K
     }
 
     private final Resequencer<T> spec;
+    @Nullable private final EventTimeExtractor<T> extractor;
     private final TypeInformation<T> eventType;
     private final Wrapper<T, OUT> wrapper;
 
@@ -56,6 +58,7 @@ public final class ResequencerFunction<K, T, OUT> extends KeyedProcessFunction<K
     private ResequencerFunction(
             Resequencer<T> spec, TypeInformation<T> eventType, Wrapper<T, OUT> wrapper) {
         this.spec = spec;
+        this.extractor = spec.eventTime().orElse(null);
         this.eventType = eventType;
         this.wrapper = wrapper;
     }
@@ -103,7 +106,7 @@ public final class ResequencerFunction<K, T, OUT> extends KeyedProcessFunction<K
                     event,
                     ctx,
                     ErrorReason.PROCESSING_FAILED,
-                    "eventTime extractor " + spec.eventTime().getClass().getName() + " threw " + e,
+                    "eventTime extractor " + extractor.getClass().getName() + " threw " + e,
                     now);
             return;
         }
@@ -249,8 +252,7 @@ public final class ResequencerFunction<K, T, OUT> extends KeyedProcessFunction<K
                 errors.create(reason, message, event, ctx.getCurrentKey(), now));
     }
 
-    private long timestampOf(T event, Long recordTimestamp) {
-        EventTimeExtractor<T> extractor = spec.eventTime();
+    private long timestampOf(T event, @Nullable Long recordTimestamp) {
         if (extractor != null) {
             OptionalLong eventTime = extractor.eventTime(event);
             if (eventTime.isPresent()) {
