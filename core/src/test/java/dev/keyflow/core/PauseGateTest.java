@@ -367,6 +367,29 @@ class PauseGateTest {
     }
 
     @Test
+    void anOverflowWhileSeedingReleasesTheKeyRatherThanLoseAnEvent() throws Exception {
+        PauseGate<Envelope> gate =
+                PauseGate.forEnvelopes()
+                        .seedGrace(Duration.ofSeconds(30))
+                        .maxBufferedPerKey(2)
+                        .overflowPolicy(PauseGate.OverflowPolicy.RESUME)
+                        .build();
+        try (var harness = harness(gate)) {
+            harness.open();
+            harness.processElement2(PauseCommand.pause("a", 0), 0);
+            for (String payload : List.of("a1", "a2", "a3", "b1", "b2", "b3")) {
+                event(harness, payload.substring(0, 1), payload);
+            }
+
+            assertThat(payloads(harness)).containsExactly("a1", "a2", "a3", "b1", "b2", "b3");
+            assertThat(statusChanges(harness))
+                    .extracting(c -> c.status() + " " + c.cause() + " " + c.heldEvents())
+                    .containsExactly("PAUSED COMMAND 0", "ACTIVE OVERFLOW 2");
+            assertThat(harness.numKeyedStateEntries()).isZero();
+        }
+    }
+
+    @Test
     void aRestoredGateHasNoSeedGrace() throws Exception {
         PauseGate<Envelope> gate =
                 PauseGate.forEnvelopes().seedGrace(Duration.ofSeconds(30)).build();

@@ -183,8 +183,9 @@ public final class PauseGateFunction<T> extends KeyedCoProcessFunction<String, T
                                 null,
                                 now);
             }
-            // An overflow ends the hold for this key even while seeding: never lose an event.
-            state = release(state, out);
+            if (state.held() > 0) {
+                state = release(state, out); // a key held while seeding, not paused
+            }
             Emit.at(out, event, timestampOf(ctx.timestamp()));
             return state;
         }
@@ -252,7 +253,8 @@ public final class PauseGateFunction<T> extends KeyedCoProcessFunction<String, T
             metrics.autoResumed.inc();
         }
         metrics.pausedKeys(-1);
-        boolean releaseNow = !inSeedGrace(now);
+        // An overflow releases at once even while seeding: the event must not be lost.
+        boolean releaseNow = cause == Cause.OVERFLOW || !inSeedGrace(now);
         ctx.output(
                 PauseGate.STATUS_CHANGES,
                 new PauseStatusChange(
