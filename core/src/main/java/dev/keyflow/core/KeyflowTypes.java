@@ -15,6 +15,10 @@ public final class KeyflowTypes {
     public static final TypeInformation<Envelope> ENVELOPE = TypeInformation.of(Envelope.class);
     public static final TypeInformation<ErrorRecord> ERROR_RECORD =
             TypeInformation.of(ErrorRecord.class);
+    public static final TypeInformation<PauseCommand> PAUSE_COMMAND =
+            TypeInformation.of(PauseCommand.class);
+    public static final TypeInformation<PauseStatusChange> PAUSE_STATUS_CHANGE =
+            TypeInformation.of(PauseStatusChange.class);
 
     private KeyflowTypes() {}
 }

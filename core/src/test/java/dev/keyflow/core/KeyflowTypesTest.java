@@ -56,7 +56,27 @@ class KeyflowTypesTest {
                         KeyflowTypes.ERROR_RECORD,
                         ErrorRecord.builder(ErrorStage.KEY_EXTRACTION, ErrorReason.KEY_MISSING)
                                 .time(5L)
-                                .build()));
+                                .build()),
+                Arguments.of(
+                        KeyflowTypes.PAUSE_COMMAND,
+                        PauseCommand.pause("order-1", 7L).withReason("why").withIssuedBy("ops")),
+                Arguments.of(KeyflowTypes.PAUSE_COMMAND, PauseCommand.resume("order-1", 7L)),
+                Arguments.of(
+                        KeyflowTypes.PAUSE_STATUS_CHANGE,
+                        new PauseStatusChange(
+                                "order-1",
+                                PauseStatusChange.Status.PAUSED,
+                                9L,
+                                PauseStatusChange.Cause.COMMAND,
+                                null,
+                                "ops",
+                                2)),
+                Arguments.of(
+                        Resequenced.typeInfo(KeyflowTypes.ENVELOPE),
+                        new Resequenced<>(
+                                new Envelope("order-1", 99L, "<a/>".getBytes(), HEADERS, ORIGIN),
+                                99L,
+                                Resequenced.Release.EARLY)));
     }
 
     @ParameterizedTest

@@ -1,6 +1,8 @@
 package dev.keyflow.core.testutils;
 
+import dev.keyflow.core.Envelope;
 import dev.keyflow.core.Header;
+import dev.keyflow.core.Origin;
 import dev.keyflow.core.RawRecord;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -12,6 +14,7 @@ import javax.annotation.Nullable;
  *
  * <pre>{@code
  * RawRecord raw = TestRecords.raw().key("order-1").value("<Order/>").offset(7).build();
+ * Envelope envelope = TestRecords.envelope("order-1", 5_000, "<Order n='1'/>");
  * }</pre>
  *
  * Each setter returns a new builder, so a partly filled builder can be shared between tests.
@@ -23,6 +26,24 @@ public final class TestRecords {
     /** A raw record builder: topic {@code input}, partition 0, offset 0, timestamp 1000. */
     public static RawBuilder raw() {
         return new RawBuilder(null, null, "input", 0, 0L, 1000L, List.of());
+    }
+
+    /**
+     * An envelope with this key, event time and payload (UTF-8), from topic {@code input},
+     * partition 0, an offset equal to the event time, and no headers.
+     */
+    public static Envelope envelope(String key, long eventTime, String payload) {
+        return new Envelope(
+                key,
+                eventTime,
+                payload.getBytes(StandardCharsets.UTF_8),
+                List.of(),
+                new Origin("input", 0, eventTime, eventTime));
+    }
+
+    /** The payload of an envelope as UTF-8 text, for readable assertions. */
+    public static String payloadOf(Envelope envelope) {
+        return new String(envelope.payload(), StandardCharsets.UTF_8);
     }
 
     /** An immutable builder of {@link RawRecord}s. */
