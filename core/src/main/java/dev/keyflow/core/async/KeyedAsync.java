@@ -21,6 +21,7 @@ import org.apache.flink.streaming.api.operators.OneInputStreamOperatorFactory;
  * SingleOutputStreamOperator<Command> commands = KeyedAsync.builder(new Enrich())
  *         .outputType(TypeInformation.of(Command.class))
  *         .capacity(2_000)
+ *         .uid("enrich-customers")
  *         .timeout(Duration.ofSeconds(5))
  *         .retry(RetryPolicy.exponentialBackoff(4, Duration.ofMillis(200), Duration.ofSeconds(5)))
  *         .build()
@@ -62,7 +63,6 @@ public final class KeyedAsync<K, IN, OUT> {
 
     public static final int DEFAULT_CAPACITY = 1000;
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
-    public static final String DEFAULT_UID = "keyflow-keyed-async";
 
     private final KeyedAsyncFunction<K, IN, ?, ?, OUT> function;
     private final TypeInformation<OUT> outputType;
@@ -136,6 +136,7 @@ public final class KeyedAsync<K, IN, OUT> {
 
     private AsyncSettings<IN> settings(TypeInformation<IN> inputType) {
         return new AsyncSettings<>(
+                uid,
                 capacity,
                 timeout,
                 retryPolicy,
@@ -153,7 +154,7 @@ public final class KeyedAsync<K, IN, OUT> {
         private RetryPolicy retryPolicy = RetryPolicy.none();
         private ExceptionPolicy exceptionPolicy = ExceptionPolicy.EMIT_ERROR;
         @Nullable private KeySelector<IN, String> idempotencyKey;
-        private String uid = DEFAULT_UID;
+        @Nullable private String uid;
         private String name = "keyed async";
 
         private Builder(KeyedAsyncFunction<K, IN, ?, ?, OUT> function) {
@@ -207,7 +208,11 @@ public final class KeyedAsync<K, IN, OUT> {
             return this;
         }
 
-        /** The operator uid; must be stable across versions of the job. */
+        /**
+         * The operator uid; required, because a job often has several of these operators and each
+         * needs its own uid, stable across versions of the job (savepoints). It also prefixes the
+         * default idempotency keys.
+         */
         public Builder<K, IN, OUT> uid(String uid) {
             this.uid = requireText(uid, "uid");
             return this;
@@ -222,6 +227,11 @@ public final class KeyedAsync<K, IN, OUT> {
         public KeyedAsync<K, IN, OUT> build() {
             if (outputType == null) {
                 throw new IllegalStateException("outputType must be set");
+            }
+            if (uid == null) {
+                throw new IllegalStateException(
+                        "uid must be set: each keyed async operator needs its own uid, stable"
+                                + " across versions of the job");
             }
             return new KeyedAsync<>(this);
         }

@@ -59,6 +59,7 @@ class KeyedAsyncITCase {
                         .returns(KeyedAsyncTestFunction.ITEM)
                         .setParallelism(1);
         KeyedAsync.builder(new SequenceChecker())
+                .uid("test-async")
                 .outputType(Types.STRING)
                 .capacity(500)
                 .timeout(Duration.ofSeconds(30))

@@ -39,6 +39,7 @@ class KeyedAsyncMetricsITCase {
     void countsWhatHappened() throws Exception {
         StreamExecutionEnvironment env = FlinkTestEnvironments.strictEnvironment(1);
         KeyedAsync.builder(new EveryTenthHangs())
+                .uid("test-async")
                 .outputType(Types.STRING)
                 .timeout(Duration.ofMillis(100))
                 .retry(RetryPolicy.fixedDelay(2, Duration.ZERO))

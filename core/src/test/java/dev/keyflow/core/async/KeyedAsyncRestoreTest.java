@@ -65,7 +65,7 @@ class KeyedAsyncRestoreTest {
             assertThat(first.idempotencyKeys).doesNotContainKey("a:2"); // it was queued
             assertThat(second.idempotencyKeys.get("a:2"))
                     .as("assigned on arrival, kept in the checkpoint")
-                    .isEqualTo("a/2");
+                    .isEqualTo("test-async:a/2");
         }
     }
 
@@ -175,6 +175,7 @@ class KeyedAsyncRestoreTest {
             KeyedAsyncTestFunction function, int parallelism, int subtask) throws Exception {
         KeyedAsync<String, Item, String> operator =
                 KeyedAsync.builder(function)
+                        .uid("test-async")
                         .outputType(Types.STRING)
                         .timeout(Duration.ZERO)
                         .build();

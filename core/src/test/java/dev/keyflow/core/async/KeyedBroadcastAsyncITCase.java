@@ -39,6 +39,7 @@ class KeyedBroadcastAsyncITCase {
 
         SingleOutputStreamOperator<String> out =
                 KeyedAsync.builder(new UsesRuleVersion())
+                        .uid("test-async")
                         .outputType(Types.STRING)
                         .retry(RetryPolicy.fixedDelay(10_000, Duration.ofMillis(2)))
                         .build()
@@ -57,6 +58,7 @@ class KeyedBroadcastAsyncITCase {
         var items = env.fromData(new Item("a", 1)).keyBy(Item::key);
         KeyedAsync<String, Item, String> plain =
                 KeyedAsync.builder(new KeyedAsyncTestFunction(null))
+                        .uid("test-async")
                         .outputType(Types.STRING)
                         .build();
 

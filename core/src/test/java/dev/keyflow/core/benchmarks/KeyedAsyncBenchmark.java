@@ -143,6 +143,7 @@ public final class KeyedAsyncBenchmark {
                 switch (variant) {
                     case "keyed" ->
                             KeyedAsync.builder(new KeyedCall())
+                                    .uid("bench-keyed")
                                     .outputType(callType)
                                     .capacity(capacity)
                                     .timeout(Duration.ofSeconds(30))

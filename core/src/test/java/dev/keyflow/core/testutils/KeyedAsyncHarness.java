@@ -56,6 +56,14 @@ public final class KeyedAsyncHarness {
                 subtask);
     }
 
+    /**
+     * Processing-time timers registered through the operator's processing-time service (the
+     * harness's {@code numProcessingTimeTimers()} counts only keyed internal timers).
+     */
+    public static int activeProcessingTimers(AbstractStreamOperatorTestHarness<?> harness) {
+        return harness.getProcessingTimeService().getNumActiveTimers();
+    }
+
     /** Runs every mail that is waiting (async results, retries); returns how many ran. */
     public static int runMails(AbstractStreamOperatorTestHarness<?> harness) throws Exception {
         TaskMailbox mailbox = harness.getTaskMailbox();

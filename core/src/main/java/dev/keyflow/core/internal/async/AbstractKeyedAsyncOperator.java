@@ -1,9 +1,11 @@
 package dev.keyflow.core.internal.async;
 
+import dev.keyflow.core.Envelope;
 import dev.keyflow.core.ErrorReason;
 import dev.keyflow.core.ErrorRecord;
 import dev.keyflow.core.ErrorStage;
 import dev.keyflow.core.KeyflowOutputs;
+import dev.keyflow.core.Origin;
 import dev.keyflow.core.async.ApplyContext;
 import dev.keyflow.core.async.AsyncContext;
 import dev.keyflow.core.async.AsyncFailure;
@@ -25,6 +27,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import javax.annotation.Nullable;
 import org.apache.flink.api.common.functions.util.FunctionUtils;
 import org.apache.flink.api.common.operators.MailboxExecutor;
 import org.apache.flink.api.common.state.ListState;
@@ -34,6 +37,7 @@ import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.java.tuple.Tuple3;
 import org.apache.flink.api.java.typeutils.TupleTypeInfo;
 import org.apache.flink.metrics.Counter;
@@ -47,6 +51,7 @@ import org.apache.flink.streaming.api.operators.AbstractUdfStreamOperator;
 import org.apache.flink.streaming.api.operators.StreamOperatorParameters;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
 import org.apache.flink.util.FlinkRuntimeException;
 import org.apache.flink.util.OutputTag;
 import org.slf4j.Logger;
@@ -81,7 +86,18 @@ public abstract class AbstractKeyedAsyncOperator<K, IN, OUT>
      */
     private transient LinkedHashSet<Entry<K, IN>> running;
 
-    private transient boolean timeoutTimerSet;
+    /** The earliest registered timeout check; Long.MAX_VALUE when none is registered. */
+    private transient long timeoutCheckAt;
+
+    /** Heads to start, so that a chain of synchronous failures does not recurse. */
+    private transient ArrayDeque<Entry<K, IN>> toStart;
+
+    private transient boolean starting;
+
+    /** An IDLE status held back while elements are pending (see processStatus). */
+    private transient boolean idleHeld;
+
+    @Nullable private transient TypeSerializer<IN> copier;
     private transient ArrayDeque<Epoch> epochs;
     private transient Set<K> persistedKeys;
     private transient int size;
@@ -128,6 +144,9 @@ public abstract class AbstractKeyedAsyncOperator<K, IN, OUT>
         super.open();
         pending = new HashMap<>();
         running = new LinkedHashSet<>();
+        toStart = new ArrayDeque<>();
+        timeoutCheckAt = Long.MAX_VALUE;
+        copier = settings.inputType().createSerializer(getExecutionConfig().getSerializerConfig());
         epochs = new ArrayDeque<>();
         persistedKeys = new HashSet<>();
         context = new Context();
@@ -166,7 +185,7 @@ public abstract class AbstractKeyedAsyncOperator<K, IN, OUT>
             LOG.info("Restored {} pending elements of {} keys", size, pending.size());
         }
         for (ArrayDeque<Entry<K, IN>> queue : new ArrayList<>(pending.values())) {
-            start(queue.peekFirst());
+            startSoon(queue.peekFirst());
         }
     }
 
@@ -178,7 +197,11 @@ public abstract class AbstractKeyedAsyncOperator<K, IN, OUT>
             mailbox.yield();
         }
         setCurrentKey(key);
-        IN element = record.getValue();
+        // With object reuse, upstream may overwrite the instance while it waits here.
+        IN element =
+                getExecutionConfig().isObjectReuseEnabled()
+                        ? copier.copy(record.getValue())
+                        : record.getValue();
         Entry<K, IN> entry =
                 enqueue(
                         key,
@@ -187,18 +210,58 @@ public abstract class AbstractKeyedAsyncOperator<K, IN, OUT>
                         record.hasTimestamp(),
                         idempotencyKey(key, element));
         if (pending.get(key).size() == 1) {
-            start(entry);
+            startSoon(entry);
         }
     }
 
+    /**
+     * Starts {@code entry}, or queues it if a start is already running further up the stack: a
+     * synchronous failure finishes an element and starts the next one of its key, and without this
+     * a long queue of failing elements would recurse once per element.
+     */
+    private void startSoon(Entry<K, IN> entry) throws Exception {
+        toStart.addLast(entry);
+        if (starting) {
+            return;
+        }
+        starting = true;
+        try {
+            Entry<K, IN> next;
+            while ((next = toStart.pollFirst()) != null) {
+                if (!next.done) {
+                    start(next);
+                }
+            }
+        } finally {
+            starting = false;
+        }
+    }
+
+    /**
+     * The element's idempotency key: the user's function if given; for an envelope read from Kafka
+     * its origin (topic, partition, offset), which is the same on every replay; otherwise the key
+     * and the count of the key's elements so far, kept in keyed state, which is the same on replay
+     * only if each key's input order is (one upstream channel per key). Default keys are prefixed
+     * with the operator uid, so two operators never share one.
+     */
     private String idempotencyKey(K key, IN element) throws Exception {
         if (settings.idempotencyKey() != null) {
             return settings.idempotencyKey().getKey(element);
         }
+        if (element instanceof Envelope envelope && envelope.origin() != null) {
+            Origin origin = envelope.origin();
+            return settings.uid()
+                    + ":"
+                    + origin.topic()
+                    + "-"
+                    + origin.partition()
+                    + "@"
+                    + origin.offset();
+        }
         Long last = sequence.value();
         long next = last == null ? 1L : last + 1;
         sequence.update(next);
-        return key + "/" + next;
+        return settings.uid() + ":" + key + "/" + next;
     }
 
     private Entry<K, IN> enqueue(
@@ -251,7 +314,7 @@ public abstract class AbstractKeyedAsyncOperator<K, IN, OUT>
             entry.deadline =
                     getProcessingTimeService().getCurrentProcessingTime()
                             + settings.timeout().toMillis();
-            if (!timeoutTimerSet) {
+            if (entry.deadline < timeoutCheckAt) {
                 scheduleTimeoutCheck(entry.deadline);
             }
         }
@@ -284,13 +347,16 @@ public abstract class AbstractKeyedAsyncOperator<K, IN, OUT>
     }
 
     private void scheduleTimeoutCheck(long at) {
-        timeoutTimerSet = true;
+        timeoutCheckAt = at;
         getProcessingTimeService().registerTimer(at, this::checkTimeouts);
     }
 
     /** Times out every running attempt whose deadline has passed, oldest first. */
-    private void checkTimeouts(long now) throws Exception {
-        timeoutTimerSet = false;
+    private void checkTimeouts(long firedFor) throws Exception {
+        if (firedFor >= timeoutCheckAt) {
+            timeoutCheckAt = Long.MAX_VALUE;
+        }
+        long now = Math.max(firedFor, getProcessingTimeService().getCurrentProcessingTime());
         Iterator<Entry<K, IN>> oldestFirst = running.iterator();
         List<Entry<K, IN>> expired = new ArrayList<>();
         while (oldestFirst.hasNext()) {
@@ -305,8 +371,11 @@ public abstract class AbstractKeyedAsyncOperator<K, IN, OUT>
                 timedOut(entry);
             }
         }
-        if (!timeoutTimerSet && !running.isEmpty()) {
-            scheduleTimeoutCheck(running.iterator().next().deadline);
+        if (!running.isEmpty()) {
+            long earliest = running.iterator().next().deadline;
+            if (earliest < timeoutCheckAt) {
+                scheduleTimeoutCheck(earliest);
+            }
         }
     }
 
@@ -343,6 +412,11 @@ public abstract class AbstractKeyedAsyncOperator<K, IN, OUT>
             throw new FlinkRuntimeException(
                     "The keyed async work of key " + entry.key + " failed", cause);
         }
+        reportFailure(entry, failure);
+    }
+
+    /** Hands a final failure to the user's onFailure (protected like every user call). */
+    private void reportFailure(Entry<K, IN> entry, AsyncFailure failure) throws Exception {
         setCurrentKey(entry.key);
         context.current = entry;
         try {
@@ -365,7 +439,7 @@ public abstract class AbstractKeyedAsyncOperator<K, IN, OUT>
     private void retry(Entry<K, IN> entry) throws Exception {
         entry.timer = null;
         if (!entry.done) {
-            start(entry);
+            startSoon(entry);
         }
     }
 
@@ -378,10 +452,7 @@ public abstract class AbstractKeyedAsyncOperator<K, IN, OUT>
             if (settings.exceptionPolicy() == ExceptionPolicy.FAIL_JOB) {
                 throw e;
             }
-            AsyncFailure failure = AsyncFailure.of(e, entry.attempts);
-            userFunction.onFailure(entry.element, failure, context);
-            errorMetrics.count(failure.reason());
-            finish(entry);
+            reportFailure(entry, AsyncFailure.of(e, entry.attempts));
             return;
         }
         completed.inc();
@@ -404,7 +475,7 @@ public abstract class AbstractKeyedAsyncOperator<K, IN, OUT>
         if (queue.isEmpty()) {
             pending.remove(entry.key);
         } else {
-            start(queue.peekFirst());
+            startSoon(queue.peekFirst());
         }
         releaseWatermarks();
     }
@@ -433,6 +504,29 @@ public abstract class AbstractKeyedAsyncOperator<K, IN, OUT>
                 super.processWatermark(head.closing);
             }
         }
+        if (idleHeld) {
+            idleHeld = false;
+            output.emitWatermarkStatus(WatermarkStatus.IDLE);
+        }
+    }
+
+    /**
+     * Handles the watermark status of the keyed input. Downstream ignores watermarks of an idle
+     * channel, so IDLE is held back while elements are pending (their watermarks are still to come)
+     * and sent once everything pending is done; an ACTIVE that arrives first cancels it.
+     */
+    protected final void processStatus(WatermarkStatus status) throws Exception {
+        if (status.isIdle()) {
+            if (epochs.isEmpty()) {
+                output.emitWatermarkStatus(status);
+            } else {
+                idleHeld = true;
+            }
+        } else if (idleHeld) {
+            idleHeld = false; // IDLE was never sent, so ACTIVE need not be either
+        } else {
+            output.emitWatermarkStatus(status);
+        }
     }
 
     /** Waits (yielding to the mailbox) until every pending element is done. */
@@ -457,7 +551,11 @@ public abstract class AbstractKeyedAsyncOperator<K, IN, OUT>
             setCurrentKey(keyed.getKey());
             List<Tuple3<IN, Long, String>> entries = new ArrayList<>(keyed.getValue().size());
             for (Entry<K, IN> entry : keyed.getValue()) {
-                entries.add(Tuple3.of(entry.element, entry.timestamp, entry.idempotencyKey));
+                // A copy: a heap backend serializes the snapshot later, while apply may
+                // still change the element.
+                entries.add(
+                        Tuple3.of(
+                                copier.copy(entry.element), entry.timestamp, entry.idempotencyKey));
             }
             pendingState.update(entries);
         }

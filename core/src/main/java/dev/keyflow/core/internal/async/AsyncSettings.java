@@ -13,9 +13,12 @@ import org.apache.flink.api.java.functions.KeySelector;
  *
  * @param capacity in-flight plus queued elements per parallel instance
  * @param timeout per attempt; zero means none
- * @param idempotencyKey derives an element's idempotency key; null means key + per-key sequence
+ * @param idempotencyKey derives an element's idempotency key; null means the default (origin of an
+ *     envelope, else key + per-key sequence), prefixed with the uid
+ * @param uid the operator uid, which namespaces the default idempotency keys
  */
 public record AsyncSettings<IN>(
+        String uid,
         int capacity,
         Duration timeout,
         RetryPolicy retryPolicy,

@@ -5,6 +5,7 @@ import org.apache.flink.streaming.api.operators.BoundedOneInput;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.operators.StreamOperatorParameters;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
 
 /** The keyed async operator on one keyed input. */
 public final class KeyedAsyncOperator<K, IN, OUT> extends AbstractKeyedAsyncOperator<K, IN, OUT>
@@ -22,6 +23,11 @@ public final class KeyedAsyncOperator<K, IN, OUT> extends AbstractKeyedAsyncOper
     @Override
     public void processElement(StreamRecord<IN> record) throws Exception {
         processInput(record);
+    }
+
+    @Override
+    public void processWatermarkStatus(WatermarkStatus status) throws Exception {
+        processStatus(status);
     }
 
     @Override

@@ -23,6 +23,7 @@ public final class KeyedBroadcastAsyncOperator<K, IN, B, OUT>
     private static final long serialVersionUID = 1L;
 
     private final KeyedBroadcastAsyncFunction<K, IN, B, ?, ?, OUT> broadcastFunction;
+    private transient int endedInputs;
     private final transient KeyedBroadcastAsyncFunction.BroadcastContext broadcastContext =
             new KeyedBroadcastAsyncFunction.BroadcastContext() {
                 @Override
@@ -61,15 +62,20 @@ public final class KeyedBroadcastAsyncOperator<K, IN, B, OUT>
     }
 
     @Override
-    protected void processWatermarkStatus(WatermarkStatus status, int inputIndex) {
+    protected void processWatermarkStatus(WatermarkStatus status, int inputIndex) throws Exception {
         if (inputIndex == 0) {
-            output.emitWatermarkStatus(status);
+            processStatus(status);
         }
     }
 
+    /**
+     * Waits for pending elements only once both inputs have ended: waiting when the keyed input
+     * ends would stop the broadcast input, whose elements the pending ones may be waiting for.
+     */
     @Override
     public void endInput(int inputId) throws Exception {
-        if (inputId == 1) {
+        endedInputs |= inputId;
+        if (endedInputs == 3) {
             awaitAllPending();
         }
     }
