@@ -21,6 +21,10 @@ final class Checks {
         if (value.isNegative() || value.isZero()) {
             throw new IllegalArgumentException(name + " must be positive, was " + value);
         }
+        if (value.toMillis() < 1) {
+            // Flink's timers and timestamps are milliseconds: less would round down to zero.
+            throw new IllegalArgumentException(name + " must be at least 1 ms, was " + value);
+        }
         return value;
     }
 

@@ -205,6 +205,27 @@ class DeduplicatorTest {
     }
 
     @Test
+    void anOccurrenceMoreThanAWindowOlderThanTheRememberedOneIsNotItsDuplicate() throws Exception {
+        try (var harness = harness(byPayload().eventTimeWindow(WINDOW).build())) {
+            harness.open();
+            add(harness, envelope("a", 100_000, "m1")); // window [100000, 105000)
+            add(harness, envelope("a", 96_000, "m1")); // 4 s before it: a duplicate
+            add(harness, envelope("a", 60_000, "m1")); // 40 s before it: not a duplicate
+            add(harness, envelope("a", 104_000, "m1")); // still the first window: a duplicate
+
+            assertThat(harness.extractOutputStreamRecords())
+                    .extracting(StreamRecord::getTimestamp)
+                    .containsExactly(100_000L, 60_000L);
+        }
+    }
+
+    @Test
+    void windowsShorterThanAMillisecondAreRefused() {
+        assertThatThrownBy(() -> byPayload().eventTimeWindow(Duration.ofNanos(500)))
+                .hasMessageContaining("at least 1 ms");
+    }
+
+    @Test
     void theWatermarkRemovesExpiredDedupKeys() throws Exception {
         try (var harness = harness(byPayload().eventTimeWindow(WINDOW).build())) {
             harness.open();

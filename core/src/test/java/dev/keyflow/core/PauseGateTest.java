@@ -390,19 +390,63 @@ class PauseGateTest {
     }
 
     @Test
-    void aRestoredGateHasNoSeedGrace() throws Exception {
+    void aGateRestoredAfterItsSeedGraceEndedHasNoGrace() throws Exception {
         PauseGate<Envelope> gate =
                 PauseGate.forEnvelopes().seedGrace(Duration.ofSeconds(30)).build();
         OperatorSubtaskState snapshot;
         try (var harness = harness(gate)) {
             harness.open();
+            harness.setProcessingTime(1_000);
+            event(harness, "a", "a0");
+            harness.setProcessingTime(31_000);
+            assertThat(payloads(harness)).containsExactly("a0");
             snapshot = harness.snapshot(1L, 1L);
         }
         try (var restored = harness(gate)) {
             restored.initializeState(snapshot);
             restored.open();
+            restored.setProcessingTime(40_000);
             event(restored, "a", "a1");
             assertThat(payloads(restored)).containsExactly("a1");
+        }
+    }
+
+    @Test
+    void aGateRestoredInTheMiddleOfItsSeedGraceStartsTheGraceAgain() throws Exception {
+        PauseGate<Envelope> gate =
+                PauseGate.forEnvelopes().seedGrace(Duration.ofSeconds(30)).build();
+        OperatorSubtaskState snapshot;
+        try (var harness = harness(gate)) {
+            harness.open();
+            harness.setProcessingTime(1_000);
+            event(harness, "a", "a0");
+            harness.setProcessingTime(10_000); // the command replay is not done yet
+            snapshot = harness.snapshot(1L, 1L);
+        }
+        try (var restored = harness(gate)) {
+            restored.initializeState(snapshot);
+            restored.open();
+            restored.setProcessingTime(20_000);
+            event(restored, "b", "b1");
+            restored.processElement2(PauseCommand.pause("b", 0), 0); // replayed after the restore
+            assertThat(payloads(restored)).isEmpty();
+
+            restored.setProcessingTime(50_000); // a fresh 30 s grace from 20 s
+            assertThat(payloads(restored)).containsExactly("a0");
+        }
+    }
+
+    @Test
+    void aGateNewToARestoredJobStillHasItsGrace() throws Exception {
+        PauseGate<Envelope> gate =
+                PauseGate.forEnvelopes().seedGrace(Duration.ofSeconds(30)).build();
+        try (var restored = harness(gate)) {
+            restored.initializeState(
+                    org.apache.flink.runtime.checkpoint.OperatorSubtaskState.builder().build());
+            restored.open();
+            restored.setProcessingTime(1_000);
+            event(restored, "a", "a1");
+            assertThat(payloads(restored)).isEmpty();
         }
     }
 

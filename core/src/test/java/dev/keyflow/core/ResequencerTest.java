@@ -316,12 +316,16 @@ class ResequencerTest {
 
             add(restored, envelope("a", 2500, "a2")); // touches a: its 2 restored events count
             assertThat(metrics.gauge("keyflow.resequencer.buffered")).isEqualTo(3L);
-            // Flink does not restore the watermark: until the sources send one again, an event
-            // older than the last watermark before the snapshot is not late.
+            // Flink does not restore the watermark, but the resequencer remembers it: an event
+            // older than the last watermark before the snapshot is late, not buffered and
+            // emitted out of order.
             add(restored, envelope("a", 1200, "a12"));
             restored.processWatermark(5000);
 
-            assertThat(payloads(restored)).containsExactly("a12", "b2", "a2", "a3", "a3b");
+            assertThat(payloads(restored)).containsExactly("b2", "a2", "a3", "a3b");
+            assertThat(restored.getSideOutput(KeyflowOutputs.ERRORS))
+                    .extracting(r -> r.getValue().reason())
+                    .containsExactly(ErrorReason.LATE);
             assertThat(restored.numKeyedStateEntries()).isZero();
             assertThat(restored.numEventTimeTimers()).isZero();
             assertThat(metrics.gauge("keyflow.resequencer.buffered")).isEqualTo(0L);

@@ -108,6 +108,15 @@ public final class DeduplicatorFunction<K, T> extends KeyedProcessFunction<K, T,
             }
         }
         Long windowEnd = seen.get(dedupKey);
+        if (windowEnd != null
+                && time <= saturatedAdd(saturatedAdd(windowEnd, -windowMillis), -windowMillis)) {
+            // In event time an element can arrive after a newer occurrence of its dedup key:
+            // one more than a window older than that occurrence is not its duplicate. It passes
+            // without replacing the newer occurrence's window.
+            passed.inc();
+            out.collect(element);
+            return;
+        }
         if (windowEnd != null && time < windowEnd) {
             duplicates.inc();
             if (spec.reportDuplicates()) {
@@ -183,6 +192,9 @@ public final class DeduplicatorFunction<K, T> extends KeyedProcessFunction<K, T,
 
     private static long saturatedAdd(long a, long b) {
         long sum = a + b;
-        return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
+        if (((a ^ sum) & (b ^ sum)) < 0) {
+            return b > 0 ? Long.MAX_VALUE : Long.MIN_VALUE;
+        }
+        return sum;
     }
 }

@@ -9,6 +9,7 @@ import dev.keyflow.core.PauseStatusChange;
 import dev.keyflow.core.PauseStatusChange.Cause;
 import dev.keyflow.core.PauseStatusChange.Status;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import javax.annotation.Nullable;
@@ -19,6 +20,7 @@ import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
@@ -54,9 +56,16 @@ public final class PauseGateFunction<T> extends KeyedCoProcessFunction<String, T
     private transient ElementErrors<T> errors;
     private transient PauseGateMetrics metrics;
     private transient long run;
-    private transient boolean restored;
+
+    /** True when restored from a snapshot taken after the seed grace had ended. */
+    private transient boolean seededBeforeRestore;
+
     private transient boolean seedWindowKnown;
     private transient long seedUntil;
+    private transient long lastNow;
+
+    /** Whether each subtask's seed grace had ended, in union operator state. */
+    private transient ListState<Boolean> seedDone;
 
     public PauseGateFunction(PauseGate<T> spec, TypeInformation<T> eventType) {
         this.spec = spec;
@@ -75,14 +84,36 @@ public final class PauseGateFunction<T> extends KeyedCoProcessFunction<String, T
         return new ListStateDescriptor<>(HELD_STATE, Held.type(eventType));
     }
 
+    /**
+     * A restore skips the seed grace only if every subtask's grace had ended before the snapshot;
+     * after a restore in the middle of seeding (or of an older snapshot, or of a gate new to the
+     * job) the grace starts again, because the replay of the command topic is not complete yet.
+     */
     @Override
-    public void initializeState(FunctionInitializationContext context) {
-        restored = context.isRestored();
+    public void initializeState(FunctionInitializationContext context) throws Exception {
+        seedDone =
+                context.getOperatorStateStore()
+                        .getUnionListState(new ListStateDescriptor<>("seed-done", Types.BOOLEAN));
+        boolean any = false;
+        boolean all = true;
+        if (context.isRestored()) {
+            for (Boolean done : seedDone.get()) {
+                any = true;
+                all &= done;
+            }
+        }
+        seededBeforeRestore = context.isRestored() && any && all;
+        lastNow = Long.MIN_VALUE; // field initializers do not run for a deserialized function
     }
 
     @Override
-    public void snapshotState(FunctionSnapshotContext context) {
-        // Everything lives in keyed state; nothing to add to a snapshot.
+    public void snapshotState(FunctionSnapshotContext context) throws Exception {
+        boolean done =
+                seedGraceMillis == 0
+                        || seededBeforeRestore
+                        || (seedWindowKnown
+                                && (seedUntil == GateKeyState.NONE || lastNow >= seedUntil));
+        seedDone.update(List.of(done));
     }
 
     @Override
@@ -134,7 +165,8 @@ public final class PauseGateFunction<T> extends KeyedCoProcessFunction<String, T
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<T> out) throws Exception {
-        long now = ctx.timerService().currentProcessingTime();
+        // The timer's own time: a timer may fire a little before the clock reads it.
+        long now = Math.max(ctx.timerService().currentProcessingTime(), timestamp);
         GateKeyState state = releaseIfActive(load(), out, now);
         if (state.paused()
                 && state.resumeAt() != GateKeyState.NONE
@@ -301,10 +333,11 @@ public final class PauseGateFunction<T> extends KeyedCoProcessFunction<String, T
     }
 
     private boolean inSeedGrace(long now) {
+        lastNow = Math.max(lastNow, now);
         if (!seedWindowKnown) {
             seedWindowKnown = true;
             seedUntil =
-                    restored || seedGraceMillis == 0
+                    seededBeforeRestore || seedGraceMillis == 0
                             ? GateKeyState.NONE
                             : saturatedAdd(now, seedGraceMillis);
         }

@@ -13,8 +13,9 @@ public final class PauseGateMetrics {
     final Counter held;
     final Counter released;
     final Counter overflow;
-    private long pausedKeys;
-    private long heldEvents;
+    // Written on the task thread, read by the metric reporter thread.
+    private volatile long pausedKeys;
+    private volatile long heldEvents;
 
     PauseGateMetrics(MetricGroup operatorGroup) {
         MetricGroup group = operatorGroup.addGroup("keyflow").addGroup("pausegate");

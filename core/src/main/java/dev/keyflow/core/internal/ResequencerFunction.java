@@ -14,12 +14,17 @@ import java.util.OptionalLong;
 import java.util.concurrent.ThreadLocalRandom;
 import javax.annotation.Nullable;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -34,7 +39,20 @@ import org.apache.flink.util.Collector;
  *
  * @param <OUT> the output: the event itself or a {@link Resequenced} wrapper
  */
-public final class ResequencerFunction<K, T, OUT> extends KeyedProcessFunction<K, T, OUT> {
+public final class ResequencerFunction<K, T, OUT> extends KeyedProcessFunction<K, T, OUT>
+        implements CheckpointedFunction {
+
+    /**
+     * Flink does not restore watermarks: after a failover the watermark starts again from the
+     * beginning, and without this a straggler older than events already released would be buffered
+     * and emitted out of order. The last watermark each subtask saw is kept in union operator
+     * state; after a restore the smallest of them (safe after rescaling) is the floor of the late
+     * check until the real watermark passes it.
+     */
+    private transient ListState<Long> watermarks;
+
+    private transient long watermarkFloor;
+    private transient long lastWatermark;
 
     private static final long serialVersionUID = 1L;
 
@@ -121,7 +139,7 @@ public final class ResequencerFunction<K, T, OUT> extends KeyedProcessFunction<K
             return;
         }
         ResequencerKeyState state = load();
-        long watermark = ctx.timerService().currentWatermark();
+        long watermark = seen(ctx.timerService().currentWatermark());
         if (timestamp <= watermark) {
             late(
                     event,
@@ -169,6 +187,7 @@ public final class ResequencerFunction<K, T, OUT> extends KeyedProcessFunction<K
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<OUT> out) throws Exception {
+        seen(ctx.timerService().currentWatermark());
         ResequencerKeyState state = load();
         List<Buffered<T>> events = buffer.get(timestamp);
         long releasedUpTo = state.releasedUpTo();
@@ -250,6 +269,37 @@ public final class ResequencerFunction<K, T, OUT> extends KeyedProcessFunction<K
         ctx.output(
                 KeyflowOutputs.ERRORS,
                 errors.create(reason, message, event, ctx.getCurrentKey(), now));
+    }
+
+    /** The effective watermark: the current one, but never below the restored floor. */
+    private long seen(long currentWatermark) {
+        long watermark = Math.max(currentWatermark, watermarkFloor);
+        lastWatermark = Math.max(lastWatermark, watermark);
+        return watermark;
+    }
+
+    @Override
+    public void initializeState(FunctionInitializationContext context) throws Exception {
+        watermarks =
+                context.getOperatorStateStore()
+                        .getUnionListState(
+                                new ListStateDescriptor<>("resequencer-watermark", Types.LONG));
+        // Set here, not by field initializers: those do not run for a deserialized function.
+        watermarkFloor = Long.MIN_VALUE;
+        lastWatermark = Long.MIN_VALUE;
+        if (context.isRestored()) {
+            long floor = Long.MAX_VALUE;
+            for (Long watermark : watermarks.get()) {
+                floor = Math.min(floor, watermark);
+            }
+            watermarkFloor = floor == Long.MAX_VALUE ? Long.MIN_VALUE : floor;
+            lastWatermark = watermarkFloor;
+        }
+    }
+
+    @Override
+    public void snapshotState(FunctionSnapshotContext context) throws Exception {
+        watermarks.update(List.of(lastWatermark));
     }
 
     private long timestampOf(T event, @Nullable Long recordTimestamp) {

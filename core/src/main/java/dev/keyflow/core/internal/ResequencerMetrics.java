@@ -16,7 +16,8 @@ final class ResequencerMetrics {
     final Counter overflow;
     final Counter earlyReleased;
     final Histogram releaseDelay;
-    private long buffered;
+    // Written on the task thread, read by the metric reporter thread.
+    private volatile long buffered;
 
     ResequencerMetrics(MetricGroup operatorGroup) {
         MetricGroup group = operatorGroup.addGroup("keyflow").addGroup("resequencer");
