@@ -1,0 +1,167 @@
+package dev.keyflow.rules.internal;
+
+import dev.cel.bundle.Cel;
+import dev.cel.bundle.CelBuilder;
+import dev.cel.bundle.CelFactory;
+import dev.cel.common.CelAbstractSyntaxTree;
+import dev.cel.common.CelOptions;
+import dev.cel.common.CelValidationException;
+import dev.cel.common.CelValidationResult;
+import dev.cel.common.ast.CelExpr;
+import dev.cel.common.navigation.CelNavigableAst;
+import dev.cel.common.navigation.CelNavigableExpr;
+import dev.cel.common.types.CelType;
+import dev.cel.common.types.ListType;
+import dev.cel.common.types.MapType;
+import dev.cel.common.types.SimpleType;
+import dev.cel.parser.CelStandardMacro;
+import dev.cel.runtime.CelEvaluationException;
+import dev.cel.runtime.CelRuntime;
+import dev.keyflow.rules.CelRule;
+import dev.keyflow.rules.CelRuleSet;
+import dev.keyflow.rules.CompiledRuleSet;
+import dev.keyflow.rules.FieldType;
+import dev.keyflow.rules.RuleRejectedException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/** Compiles a {@link CelRuleSet}: one checked program per rule plus one combined program. */
+public final class CelCompilation {
+
+    private static final CelType DYN_MAP = MapType.create(SimpleType.STRING, SimpleType.DYN);
+
+    private CelCompilation() {}
+
+    /** Compiles with the default strategy: a combined program, falling back per rule on error. */
+    public static CompiledRuleSet compile(CelRuleSet set) throws RuleRejectedException {
+        return compile(set, true);
+    }
+
+    /**
+     * Compiles {@code set}; with {@code combined} false every event runs one program per rule (kept
+     * for the benchmark that compares the two).
+     */
+    public static CompiledRuleSet compile(CelRuleSet set, boolean combined)
+            throws RuleRejectedException {
+        CelOptions options =
+                CelOptions.current()
+                        .maxExpressionCodePointSize(set.maxExpressionLength())
+                        .maxParseRecursionDepth(set.maxNestingDepth())
+                        .comprehensionMaxIterations(set.maxComprehensionIterations())
+                        .build();
+        Cel cel = cel(set, options).setResultType(SimpleType.BOOL).build();
+        List<CelRuntime.Program> programs = new ArrayList<>(set.rules().size());
+        for (CelRule rule : set.rules()) {
+            CelAbstractSyntaxTree ast = check(cel, rule.id(), rule.expression());
+            int depth = comprehensionDepth(ast);
+            if (depth > set.maxComprehensionDepth()) {
+                throw new RuleRejectedException(
+                        rule.id(),
+                        "nests "
+                                + depth
+                                + " comprehensions, more than maxComprehensionDepth "
+                                + set.maxComprehensionDepth());
+            }
+            programs.add(plan(cel, rule.id(), ast));
+        }
+        Optional<CelRuntime.Program> all = Optional.empty();
+        if (combined && set.rules().size() > 1) {
+            all = Optional.of(combinedProgram(set, options));
+        }
+        return new CompiledCelRules(set.rules(), set.fields(), programs, all);
+    }
+
+    private static CelBuilder cel(CelRuleSet set, CelOptions options) {
+        CelBuilder builder =
+                CelFactory.standardCelBuilder()
+                        .setOptions(options)
+                        .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
+                        .addVar(CelRuleSet.STATE, DYN_MAP)
+                        .addVar(CelRuleSet.ENRICHMENT, DYN_MAP);
+        for (Map.Entry<String, FieldType> field : set.fields().entrySet()) {
+            builder.addVar(field.getKey(), celType(field.getValue()));
+        }
+        return builder;
+    }
+
+    private static CelRuntime.Program combinedProgram(CelRuleSet set, CelOptions options)
+            throws RuleRejectedException {
+        // Every rule passed the limits on its own; the combined list only joins them, so it gets
+        // room for all of them (and nothing else can reach this text).
+        int length =
+                set.rules().stream().mapToInt(r -> r.expression().length() + 4).sum()
+                        + set.maxExpressionLength();
+        CelOptions combinedOptions =
+                options.toBuilder()
+                        .maxExpressionCodePointSize(length)
+                        .maxParseRecursionDepth(set.maxNestingDepth() + 2)
+                        .build();
+        Cel cel = cel(set, combinedOptions).build();
+        String text =
+                set.rules().stream()
+                        .map(r -> "(" + r.expression() + ")")
+                        .collect(Collectors.joining(",\n", "[", "]"));
+        return plan(cel, null, check(cel, null, text));
+    }
+
+    private static CelAbstractSyntaxTree check(Cel cel, String ruleId, String expression)
+            throws RuleRejectedException {
+        CelValidationResult result = cel.compile(expression);
+        if (result.hasError()) {
+            throw new RuleRejectedException(
+                    ruleId, "does not compile or type-check: " + result.getErrorString());
+        }
+        try {
+            return result.getAst();
+        } catch (CelValidationException e) {
+            throw new RuleRejectedException(ruleId, "does not compile: " + e.getMessage(), e);
+        }
+    }
+
+    private static CelRuntime.Program plan(Cel cel, String ruleId, CelAbstractSyntaxTree ast)
+            throws RuleRejectedException {
+        try {
+            return cel.createProgram(ast);
+        } catch (CelEvaluationException e) {
+            throw new RuleRejectedException(ruleId, "cannot be planned: " + e.getMessage(), e);
+        }
+    }
+
+    /** The deepest nesting of comprehensions in {@code ast} (0 if it has none). */
+    static int comprehensionDepth(CelAbstractSyntaxTree ast) {
+        return CelNavigableAst.fromAst(ast)
+                .getRoot()
+                .allNodes()
+                .filter(n -> n.getKind() == CelExpr.ExprKind.Kind.COMPREHENSION)
+                .mapToInt(CelCompilation::comprehensionsAtOrAbove)
+                .max()
+                .orElse(0);
+    }
+
+    private static int comprehensionsAtOrAbove(CelNavigableExpr node) {
+        int count = 0;
+        Optional<CelNavigableExpr> current = Optional.of(node);
+        while (current.isPresent()) {
+            if (current.get().getKind() == CelExpr.ExprKind.Kind.COMPREHENSION) {
+                count++;
+            }
+            current = current.get().parent();
+        }
+        return count;
+    }
+
+    static CelType celType(FieldType type) {
+        return switch (type) {
+            case STRING -> SimpleType.STRING;
+            case INT -> SimpleType.INT;
+            case DOUBLE, DECIMAL -> SimpleType.DOUBLE;
+            case BOOL -> SimpleType.BOOL;
+            case TIMESTAMP -> SimpleType.TIMESTAMP;
+            case LIST -> ListType.create(SimpleType.DYN);
+            case MAP -> DYN_MAP;
+        };
+    }
+}
