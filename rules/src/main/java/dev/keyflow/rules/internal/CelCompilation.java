@@ -51,6 +51,7 @@ public final class CelCompilation {
                         .maxExpressionCodePointSize(set.maxExpressionLength())
                         .maxParseRecursionDepth(set.maxNestingDepth())
                         .comprehensionMaxIterations(set.maxComprehensionIterations())
+                        .enableHeterogeneousNumericComparisons(true)
                         .build();
         Cel cel = cel(set, options).setResultType(SimpleType.BOOL).build();
         List<CelRuntime.Program> programs = new ArrayList<>(set.rules().size());
@@ -76,7 +77,7 @@ public final class CelCompilation {
 
     private static CelBuilder cel(CelRuleSet set, CelOptions options) {
         CelBuilder builder =
-                CelFactory.standardCelBuilder()
+                CelFactory.plannerCelBuilder()
                         .setOptions(options)
                         .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
                         .addVar(CelRuleSet.STATE, DYN_MAP)
