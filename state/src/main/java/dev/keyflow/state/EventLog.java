@@ -39,8 +39,8 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
  *
  * <p><b>Guarantees.</b> Sequence numbers of a key start at 1 and have no gaps; appends are atomic
  * with respect to checkpoints (they happen on the operator thread), so after a restore every key's
- * log is exactly what it was at the checkpoint. Whenever the last snapshot is {@link
- * Builder#snapshotEvery} or more mutations behind, an append writes a new snapshot, so {@link
+ * log is exactly what it was at the checkpoint. An append that reaches or passes a multiple of
+ * {@link Builder#snapshotEvery} writes a new snapshot at its last sequence number, so {@link
  * EventLogState#load()} replays fewer than {@code snapshotEvery} plus one append's mutations.
  * {@link Retention} then removes old mutations that the snapshot covers; it is bounded by default.
  *
@@ -168,7 +168,7 @@ public final class EventLog<S, M> implements Serializable {
         }
 
         /**
-         * Writes a snapshot of the folded state once it is this many mutations behind (default
+         * Writes a snapshot of the folded state at every multiple of this many mutations (default
          * {@value #DEFAULT_SNAPSHOT_EVERY}); loading replays fewer mutations than this plus one
          * append's.
          */
