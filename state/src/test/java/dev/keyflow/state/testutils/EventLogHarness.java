@@ -13,6 +13,7 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.runtime.state.StateBackend;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -58,6 +59,18 @@ public final class EventLogHarness<S, M> implements AutoCloseable {
             throws Exception {
         EventLogHarness<S, M> h = new EventLogHarness<>(spec, key, clock);
         h.harness.setStateBackend(backend.create());
+        return h;
+    }
+
+    /** A harness not yet opened, on a backend configured by the caller (benchmarks). */
+    public static <S, M> EventLogHarness<S, M> create(
+            EventLog<S, M> spec,
+            KeySelector<M, String> key,
+            StateBackend backend,
+            InstantSource clock)
+            throws Exception {
+        EventLogHarness<S, M> h = new EventLogHarness<>(spec, key, clock);
+        h.harness.setStateBackend(backend);
         return h;
     }
 
