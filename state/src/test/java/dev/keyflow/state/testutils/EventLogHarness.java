@@ -6,7 +6,6 @@ import dev.keyflow.state.internal.KeyedEventLog;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
 import org.apache.flink.api.common.ExecutionConfig;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -142,11 +141,6 @@ public final class EventLogHarness<S, M> implements AutoCloseable {
     @FunctionalInterface
     public interface Reader<S, M, R> {
         R read(EventLogState<S, M> log) throws Exception;
-    }
-
-    /** A mapping helper for tests: entries to their mutations. */
-    public static <T, R> List<R> map(List<T> values, Function<T, R> f) {
-        return values.stream().map(f).toList();
     }
 
     private static void strict(ExecutionConfig config) {
