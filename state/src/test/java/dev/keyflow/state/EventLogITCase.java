@@ -31,7 +31,7 @@ class EventLogITCase {
     void everyKeysLogIsContiguousAfterAFailureAndRestore(@TempDir Path checkpoints)
             throws Exception {
         LoggingJob.reset();
-        LoggingJob.FAIL_AFTER.set(KEYS * PER_KEY / 2);
+        LoggingJob.FAIL_AFTER.set(KEYS * PER_KEY / 3);
         Configuration conf =
                 StateBackendSettings.builder()
                         .checkpointDirectory(checkpoints.toUri().toString())
@@ -44,8 +44,8 @@ class EventLogITCase {
         env.setParallelism(2);
         env.enableCheckpointing(200);
 
-        // 30k deposits at 15k/s: checkpoints complete while the job runs
-        LoggingJob.addTo(env, KEYS, PER_KEY, 15_000, false);
+        // 30k deposits at 10k/s: checkpoints complete while the job runs
+        LoggingJob.addTo(env, KEYS, PER_KEY, 10_000, false);
         env.execute("event-log-it");
 
         assertThat(LoggingJob.FAILURES).as("injected failures").hasValue(1);
