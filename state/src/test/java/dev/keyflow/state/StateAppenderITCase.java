@@ -82,6 +82,7 @@ class StateAppenderITCase {
                         RateLimiterStrategy.perSecond(5_000),
                         Deposit.TYPE);
         KeyedAsync.builder(new Decide())
+                .uid("decide")
                 .outputType(Stamped.typeInfo(Types.STRING))
                 .onException(ExceptionPolicy.FAIL_JOB)
                 .build()

@@ -95,6 +95,7 @@ class StateAppenderTest {
         var harness =
                 KeyedAsyncHarness.create(
                         KeyedAsync.builder(function)
+                                .uid("decide")
                                 .outputType(Stamped.typeInfo(Types.STRING))
                                 .onException(ExceptionPolicy.FAIL_JOB)
                                 .build(),
