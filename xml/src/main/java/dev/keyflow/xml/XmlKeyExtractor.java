@@ -1,5 +1,6 @@
 package dev.keyflow.xml;
 
+import com.ctc.wstx.exc.WstxLazyException;
 import com.ctc.wstx.stax.WstxInputFactory;
 import dev.keyflow.core.ErrorReason;
 import dev.keyflow.core.KeyExtractor;
@@ -103,6 +104,10 @@ public final class XmlKeyExtractor implements KeyExtractor {
         } catch (XmlFailureException e) {
             return KeyResult.failure(e.reason(), describe(e));
         } catch (XMLStreamException e) {
+            XmlFailureException failure = HardenedXml.classify(e);
+            return KeyResult.failure(failure.reason(), describe(failure));
+        } catch (WstxLazyException e) {
+            // Woodstox parses text lazily and reports its errors unchecked, wrapped.
             XmlFailureException failure = HardenedXml.classify(e);
             return KeyResult.failure(failure.reason(), describe(failure));
         } finally {

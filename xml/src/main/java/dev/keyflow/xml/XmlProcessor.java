@@ -1,5 +1,6 @@
 package dev.keyflow.xml;
 
+import com.ctc.wstx.exc.WstxLazyException;
 import com.ctc.wstx.stax.WstxInputFactory;
 import dev.keyflow.core.ErrorReason;
 import dev.keyflow.core.ErrorStage;
@@ -128,8 +129,12 @@ public final class XmlProcessor implements Serializable {
         } catch (XmlFailureException e) {
             return XmlResult.failure(
                     stage, e.reason(), describe(e.getMessage(), e.problems()), e.problems());
-        } catch (XMLStreamException e) {
-            XmlFailureException failure = HardenedXml.classify(e);
+        } catch (XMLStreamException | WstxLazyException e) {
+            // Woodstox parses text lazily and reports those errors unchecked, wrapped.
+            XmlFailureException failure =
+                    e instanceof WstxLazyException lazy
+                            ? HardenedXml.classify(lazy)
+                            : HardenedXml.classify((XMLStreamException) e);
             return XmlResult.failure(
                     stage,
                     failure.reason(),

@@ -1,6 +1,7 @@
 package dev.keyflow.xml.internal;
 
 import com.ctc.wstx.api.WstxInputProperties;
+import com.ctc.wstx.exc.WstxLazyException;
 import com.ctc.wstx.stax.WstxInputFactory;
 import dev.keyflow.core.ErrorReason;
 import dev.keyflow.xml.XmlLimits;
@@ -126,6 +127,14 @@ public final class HardenedXml {
                                 at == null ? -1 : at.getLineNumber(),
                                 at == null ? -1 : at.getColumnNumber(),
                                 message)));
+    }
+
+    /** The typed failure for a parse error Woodstox found lazily and threw unchecked. */
+    public static XmlFailureException classify(WstxLazyException e) {
+        return e.getCause() instanceof XMLStreamException cause
+                ? classify(cause)
+                : new XmlFailureException(
+                        ErrorReason.MALFORMED_XML, String.valueOf(e.getMessage()), List.of());
     }
 
     private static String parserMessage(XMLStreamException e) {
