@@ -1,5 +1,6 @@
 package dev.keyflow.xml;
 
+import dev.keyflow.xml.internal.XmlFieldsTypeInfo;
 import java.io.Serializable;
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -10,6 +11,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import javax.annotation.Nullable;
+import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 /**
  * The typed fields extracted from one document, by name, in declaration order.
@@ -18,11 +20,10 @@ import javax.annotation.Nullable;
  * Instant} as its {@link FieldType} says; a repeated field is an unmodifiable {@link List} of them
  * (empty when absent); an absent single field is null. Immutable.
  *
- * <p>Flink: this type is meant to live inside the operator that extracts it (the keyed async
- * processor reads it and hands rules and business logic what they need); it is not registered with
- * Flink's type system, so do not make it the element type of a {@code DataStream}: with generic
- * types disabled that fails, with them enabled it falls back to Kryo.
+ * <p>Flink: the type carries its own {@code TypeInformation} and serializer (tagged values, no
+ * Kryo), so it can cross operator boundaries and live in state with generic types disabled.
  */
+@TypeInfo(XmlFieldsTypeInfo.Factory.class)
 public final class XmlFields implements Serializable {
 
     private static final long serialVersionUID = 1L;
@@ -31,6 +32,48 @@ public final class XmlFields implements Serializable {
 
     XmlFields(Map<String, Object> values) {
         this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
+    }
+
+    /**
+     * Fields from a map (order kept). Values must be null, {@link String}, {@link Long}, {@link
+     * BigDecimal}, {@link Boolean}, {@link Instant}, or a list of non-null such values.
+     *
+     * @throws IllegalArgumentException for any other value
+     */
+    public static XmlFields of(Map<String, Object> values) {
+        Objects.requireNonNull(values, "values");
+        Map<String, Object> copy = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> e : values.entrySet()) {
+            Object value = e.getValue();
+            if (value instanceof List<?> list) {
+                for (Object element : list) {
+                    if (element == null || !scalar(element)) {
+                        throw new IllegalArgumentException(
+                                "field "
+                                        + e.getKey()
+                                        + " holds an unsupported list element "
+                                        + element);
+                    }
+                }
+                value = List.copyOf(list);
+            } else if (value != null && !scalar(value)) {
+                throw new IllegalArgumentException(
+                        "field "
+                                + e.getKey()
+                                + " holds an unsupported "
+                                + value.getClass().getName());
+            }
+            copy.put(Objects.requireNonNull(e.getKey(), "field name"), value);
+        }
+        return new XmlFields(copy);
+    }
+
+    private static boolean scalar(Object value) {
+        return value instanceof String
+                || value instanceof Long
+                || value instanceof BigDecimal
+                || value instanceof Boolean
+                || value instanceof Instant;
     }
 
     /** The field names, declared or not found alike, in declaration order. */
