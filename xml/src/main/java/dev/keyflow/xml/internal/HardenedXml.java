@@ -42,6 +42,8 @@ public final class HardenedXml {
                     throw new XMLStreamException(
                             "external entities are never resolved (" + systemId + ")");
                 });
+        // Small messages: a 1 K-char decode buffer keeps stop-at-key reads short.
+        factory.setProperty(WstxInputProperties.P_INPUT_BUFFER_LENGTH, 1024);
         factory.setProperty(WstxInputProperties.P_MAX_ELEMENT_DEPTH, limits.maxDepth());
         factory.setProperty(
                 WstxInputProperties.P_MAX_ATTRIBUTES_PER_ELEMENT, limits.maxAttributes());
