@@ -1,5 +1,6 @@
 package dev.keyflow.rules;
 
+import dev.keyflow.core.Checks;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -1,5 +1,6 @@
 package dev.keyflow.rules;
 
+import dev.keyflow.core.Checks;
 import dev.keyflow.rules.internal.CelCompilation;
 import java.io.Serializable;
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
 package dev.keyflow.rules;
 
+import dev.keyflow.core.Checks;
+
 /**
  * Makes an earlier accepted version of a bundle active again; the only way to move back.
  *

@@ -1,5 +1,6 @@
 package dev.keyflow.rules;
 
+import dev.keyflow.core.Checks;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.keyflow.rules;
 
+import dev.keyflow.core.Checks;
 import dev.keyflow.core.Envelope;
 import dev.keyflow.core.ErrorDetails;
 import dev.keyflow.rules.internal.BundleProcessFunction;

@@ -1,5 +1,6 @@
 package dev.keyflow.state;
 
+import dev.keyflow.core.Checks;
 import dev.keyflow.state.internal.EventLogReader;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -124,13 +125,13 @@ public final class SavepointInspector<K> {
 
         /** The savepoint (or retained checkpoint) directory; required. */
         public Builder<K> savepoint(String savepoint) {
-            this.savepoint = requireText(savepoint, "savepoint");
+            this.savepoint = Checks.requireText(savepoint, "savepoint");
             return this;
         }
 
         /** The uid of the operator whose keyed state holds the log; required. */
         public Builder<K> operatorUid(String operatorUid) {
-            this.operatorUid = requireText(operatorUid, "operatorUid");
+            this.operatorUid = Checks.requireText(operatorUid, "operatorUid");
             return this;
         }
 
@@ -166,14 +167,6 @@ public final class SavepointInspector<K> {
                 throw new IllegalStateException("keyType must be set");
             }
             return new SavepointInspector<>(this);
-        }
-
-        private static String requireText(String value, String name) {
-            Objects.requireNonNull(value, name);
-            if (value.isBlank()) {
-                throw new IllegalArgumentException(name + " must not be blank");
-            }
-            return value;
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.keyflow.state;
 
+import dev.keyflow.core.Checks;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.Objects;
@@ -234,19 +235,20 @@ public final class StateBackendSettings implements Serializable {
 
         /** Where the changelog is written (a durable file system URI). */
         public Builder changelogDirectory(String changelogDirectory) {
-            this.changelogDirectory = requireText(changelogDirectory, "changelogDirectory");
+            this.changelogDirectory = Checks.requireText(changelogDirectory, "changelogDirectory");
             return this;
         }
 
         /** Where checkpoints are written (a durable file system URI); default none (memory). */
         public Builder checkpointDirectory(String checkpointDirectory) {
-            this.checkpointDirectory = requireText(checkpointDirectory, "checkpointDirectory");
+            this.checkpointDirectory =
+                    Checks.requireText(checkpointDirectory, "checkpointDirectory");
             return this;
         }
 
         /** The default target of savepoints. */
         public Builder savepointDirectory(String savepointDirectory) {
-            this.savepointDirectory = requireText(savepointDirectory, "savepointDirectory");
+            this.savepointDirectory = Checks.requireText(savepointDirectory, "savepointDirectory");
             return this;
         }
 
@@ -277,14 +279,6 @@ public final class StateBackendSettings implements Serializable {
                                 + " checkpoints (use changelog(true) to make them smaller)");
             }
             return new StateBackendSettings(this);
-        }
-
-        private static String requireText(String value, String name) {
-            Objects.requireNonNull(value, name);
-            if (value.isBlank()) {
-                throw new IllegalArgumentException(name + " must not be blank");
-            }
-            return value;
         }
     }
 }

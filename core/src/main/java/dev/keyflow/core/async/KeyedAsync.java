@@ -1,5 +1,6 @@
 package dev.keyflow.core.async;
 
+import dev.keyflow.core.Checks;
 import dev.keyflow.core.internal.async.AsyncSettings;
 import dev.keyflow.core.internal.async.KeyedAsyncOperatorFactory;
 import dev.keyflow.core.internal.async.KeyedBroadcastAsyncOperatorFactory;
@@ -214,13 +215,13 @@ public final class KeyedAsync<K, IN, OUT> {
          * default idempotency keys.
          */
         public Builder<K, IN, OUT> uid(String uid) {
-            this.uid = requireText(uid, "uid");
+            this.uid = Checks.requireText(uid, "uid");
             return this;
         }
 
         /** The operator name shown in the web UI and metrics. */
         public Builder<K, IN, OUT> name(String name) {
-            this.name = requireText(name, "name");
+            this.name = Checks.requireText(name, "name");
             return this;
         }
 
@@ -234,14 +235,6 @@ public final class KeyedAsync<K, IN, OUT> {
                                 + " across versions of the job");
             }
             return new KeyedAsync<>(this);
-        }
-
-        private static String requireText(String value, String name) {
-            Objects.requireNonNull(value, name);
-            if (value.isBlank()) {
-                throw new IllegalArgumentException(name + " must not be blank");
-            }
-            return value;
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.keyflow.core.async;
 
+import dev.keyflow.core.Checks;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.Objects;
@@ -47,8 +48,8 @@ public final class RetryPolicy implements Serializable {
 
     /** Up to {@code maxAttempts} attempts in all, {@code delay} apart. */
     public static RetryPolicy fixedDelay(int maxAttempts, Duration delay) {
-        requireAttempts(maxAttempts);
-        requireNotNegative(delay, "delay");
+        Checks.requireAtLeastOne(maxAttempts, "maxAttempts");
+        Checks.requireNotNegative(delay, "delay");
         return new RetryPolicy(maxAttempts, delay, delay, 1.0, RetryPolicy::isTransient);
     }
 
@@ -58,9 +59,9 @@ public final class RetryPolicy implements Serializable {
      */
     public static RetryPolicy exponentialBackoff(
             int maxAttempts, Duration initialDelay, Duration maxDelay) {
-        requireAttempts(maxAttempts);
-        requireNotNegative(initialDelay, "initialDelay");
-        requireNotNegative(maxDelay, "maxDelay");
+        Checks.requireAtLeastOne(maxAttempts, "maxAttempts");
+        Checks.requireNotNegative(initialDelay, "initialDelay");
+        Checks.requireNotNegative(maxDelay, "maxDelay");
         if (maxDelay.compareTo(initialDelay) < 0) {
             throw new IllegalArgumentException(
                     "maxDelay ("
@@ -96,20 +97,6 @@ public final class RetryPolicy implements Serializable {
 
     private static boolean isTransient(Throwable failure) {
         return AsyncFailure.of(failure, 1).isTransient();
-    }
-
-    private static void requireAttempts(int maxAttempts) {
-        if (maxAttempts < 1) {
-            throw new IllegalArgumentException(
-                    "maxAttempts must be at least 1, was " + maxAttempts);
-        }
-    }
-
-    private static void requireNotNegative(Duration value, String name) {
-        Objects.requireNonNull(value, name);
-        if (value.isNegative()) {
-            throw new IllegalArgumentException(name + " must not be negative, was " + value);
-        }
     }
 
     @Override

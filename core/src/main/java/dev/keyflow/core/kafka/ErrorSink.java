@@ -1,6 +1,6 @@
 package dev.keyflow.core.kafka;
 
-import static dev.keyflow.core.kafka.KafkaRawSource.requireText;
+import static dev.keyflow.core.Checks.requireText;
 
 import dev.keyflow.core.ErrorRecord;
 import dev.keyflow.core.internal.ErrorRecordSerializer;

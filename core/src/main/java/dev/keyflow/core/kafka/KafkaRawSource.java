@@ -1,5 +1,7 @@
 package dev.keyflow.core.kafka;
 
+import static dev.keyflow.core.Checks.requireText;
+
 import dev.keyflow.core.KeyflowTypes;
 import dev.keyflow.core.RawRecord;
 import dev.keyflow.core.internal.RawRecordDeserializer;
@@ -157,13 +159,5 @@ public final class KafkaRawSource {
     private static OffsetsInitializer committedOrEarliest() {
         return OffsetsInitializer.committedOffsets(
                 org.apache.kafka.clients.consumer.OffsetResetStrategy.EARLIEST);
-    }
-
-    static String requireText(String value, String name) {
-        Objects.requireNonNull(value, name);
-        if (value.isBlank()) {
-            throw new IllegalArgumentException(name + " must not be blank");
-        }
-        return value;
     }
 }

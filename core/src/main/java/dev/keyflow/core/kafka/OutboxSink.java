@@ -1,7 +1,8 @@
 package dev.keyflow.core.kafka;
 
-import static dev.keyflow.core.kafka.KafkaRawSource.requireText;
+import static dev.keyflow.core.Checks.requireText;
 
+import dev.keyflow.core.Checks;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Properties;
@@ -161,7 +162,7 @@ public final class OutboxSink<T> {
 
         /** The producer's {@code transaction.timeout.ms}; default 15 min (the broker maximum). */
         public Builder<T> transactionTimeout(Duration timeout) {
-            this.transactionTimeout = requirePositive(timeout, "transactionTimeout");
+            this.transactionTimeout = Checks.requirePositive(timeout, "transactionTimeout");
             return this;
         }
 
@@ -178,7 +179,8 @@ public final class OutboxSink<T> {
 
         /** The brokers' {@code transaction.max.timeout.ms} if it is not the default 15 min. */
         public Builder<T> brokerMaxTransactionTimeout(Duration max) {
-            this.brokerMaxTransactionTimeout = requirePositive(max, "brokerMaxTransactionTimeout");
+            this.brokerMaxTransactionTimeout =
+                    Checks.requirePositive(max, "brokerMaxTransactionTimeout");
             return this;
         }
 
@@ -223,14 +225,6 @@ public final class OutboxSink<T> {
                     transactionTimeout,
                     restartAllowance,
                     brokerMaxTransactionTimeout);
-        }
-
-        private static Duration requirePositive(Duration value, String name) {
-            Objects.requireNonNull(value, name);
-            if (value.isZero() || value.isNegative()) {
-                throw new IllegalArgumentException(name + " must be positive, was " + value);
-            }
-            return value;
         }
     }
 }
