@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.keyflow.core.testutils.Await;
 import dev.keyflow.core.testutils.FlinkTestEnvironments;
 import dev.keyflow.state.testutils.Balance;
 import dev.keyflow.state.testutils.Deposit;
@@ -14,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
@@ -57,7 +57,7 @@ class SavepointInspectorITCase {
         LoggingJob.addTo(env, KEYS, PER_KEY, 2_000, true);
         JobClient job = env.executeAsync("write-event-logs");
 
-        await(() -> LoggingJob.APPENDED.get() >= KEYS * PER_KEY, "every deposit appended");
+        Await.until(() -> LoggingJob.APPENDED.get() >= KEYS * PER_KEY, "every deposit appended");
         savepoint =
                 job.stopWithSavepoint(
                                 false,
@@ -192,16 +192,6 @@ class SavepointInspectorITCase {
                     .asLong();
         } catch (java.io.IOException e) {
             throw new AssertionError("not JSON: " + lines, e);
-        }
-    }
-
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for: " + what);
-            }
-            TimeUnit.MILLISECONDS.sleep(20); // polling interval of a deadline wait
         }
     }
 }

@@ -10,6 +10,7 @@ import dev.keyflow.core.KeyflowOutputs;
 import dev.keyflow.core.KeyflowTypes;
 import dev.keyflow.core.KeyflowWatermarks;
 import dev.keyflow.core.RawRecord;
+import dev.keyflow.core.testutils.Await;
 import dev.keyflow.core.testutils.FlinkTestEnvironments;
 import dev.keyflow.core.testutils.KafkaBrokerExtension;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.configuration.Configuration;
@@ -96,9 +96,9 @@ class ExactlyOnceKafkaPipelineITCase {
 
         JobClient job = env.executeAsync("exactly-once-it");
         int goodInA = countGood(batchA);
-        awaitCondition(() -> FailOnce.SEEN.get() >= goodInA, "batch A processed");
+        Await.until(() -> FailOnce.SEEN.get() >= goodInA, "batch A processed");
         int checkpointsAfterA = FailOnce.CHECKPOINTS.get();
-        awaitCondition(
+        Await.until(
                 () -> FailOnce.CHECKPOINTS.get() > checkpointsAfterA, "a checkpoint after batch A");
         FailOnce.ARMED_AT.set(FailOnce.SEEN.get());
         KAFKA.client().produce(batchB);
@@ -182,17 +182,6 @@ class ExactlyOnceKafkaPipelineITCase {
     private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
         var header = record.headers().lastHeader(name);
         return header == null ? null : text(header.value());
-    }
-
-    private static void awaitCondition(BooleanSupplier condition, String what)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for: " + what);
-            }
-            TimeUnit.MILLISECONDS.sleep(20); // polling interval of a deadline wait
-        }
     }
 
     /** Passes envelopes through; fails once, 25 records after being armed. */
