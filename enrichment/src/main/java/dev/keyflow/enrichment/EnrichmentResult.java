@@ -14,9 +14,11 @@ import java.util.Objects;
  * @param httpStatus the HTTP status code of the response
  * @param elapsed from sending the request to having read the response
  * @param body the JSON object of a 2xx response (empty for {@code NOT_FOUND} or an empty body)
+ * @param cached true if the answer came from the keyed cache of {@link EnrichingFunction} (no call
+ *     was made; {@code elapsed} is zero)
  */
 public record EnrichmentResult(
-        Status status, int httpStatus, Duration elapsed, Map<String, Object> body)
+        Status status, int httpStatus, Duration elapsed, Map<String, Object> body, boolean cached)
         implements Serializable {
 
     /** Whether the service knew the element. */

@@ -151,6 +151,19 @@ public final class HttpEnricher<IN> implements Serializable {
         return result;
     }
 
+    /**
+     * The URL {@code element} is looked up at, the key of cached answers; null if the element
+     * cannot be looked up (the call reports why).
+     */
+    @Nullable
+    String cacheKey(IN element) {
+        try {
+            return resolve(element).toString();
+        } catch (ProcessingException e) {
+            return null;
+        }
+    }
+
     private HttpUrl resolve(IN element) throws ProcessingException {
         Map<String, String> values =
                 url.variables().isEmpty() ? Map.of() : variables.apply(element);

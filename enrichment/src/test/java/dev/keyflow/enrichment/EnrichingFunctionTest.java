@@ -18,7 +18,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.UnaryOperator;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
@@ -115,6 +117,110 @@ class EnrichingFunctionTest {
     }
 
     @Test
+    void cacheHitMakesNoCallUntilTheTtlPasses() throws Exception {
+        server.reply("/customers/c1", Reply.json(200, "{\"name\":\"Ada\"}"));
+
+        try (var harness = harness(RetryPolicy.none())) {
+            harness.setStateTtlProcessingTime(0);
+            harness.open();
+            enrich(harness, "c1");
+            harness.setStateTtlProcessingTime(Duration.ofMinutes(10).toMillis() - 1);
+            enrich(harness, "c1");
+            harness.setStateTtlProcessingTime(Duration.ofMinutes(10).toMillis());
+            enrich(harness, "c1");
+
+            assertThat(harness.extractOutputValues())
+                    .containsExactly("c1:Ada", "c1:Ada (cached)", "c1:Ada");
+            assertThat(server.requestCount("/customers/c1")).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void notFoundIsCachedForItsOwnTtl() throws Exception {
+        server.reply("/customers/c1", Reply.json(200, "{\"name\":\"Ada\"}"));
+
+        try (var harness =
+                harness(RetryPolicy.none(), b -> b.notFoundTtl(Duration.ofSeconds(30)))) {
+            harness.setStateTtlProcessingTime(0);
+            harness.open();
+            enrich(harness, "c1");
+            enrich(harness, "nobody");
+            harness.setStateTtlProcessingTime(Duration.ofSeconds(30).toMillis() - 1);
+            enrich(harness, "nobody");
+            enrich(harness, "c1");
+            harness.setStateTtlProcessingTime(Duration.ofSeconds(30).toMillis());
+            enrich(harness, "nobody");
+            enrich(harness, "c1");
+
+            assertThat(harness.extractOutputValues())
+                    .containsExactly(
+                            "c1:Ada",
+                            "nobody:not found",
+                            "nobody:not found (cached)",
+                            "c1:Ada (cached)",
+                            "nobody:not found",
+                            "c1:Ada (cached)");
+            assertThat(server.requestCount("/customers/nobody")).isEqualTo(2);
+            assertThat(server.requestCount("/customers/c1")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void failuresAreNotCachedAndZeroTtlsTurnTheCacheOff() throws Exception {
+        server.reply("/customers/c1", Reply.status(400), Reply.json(200, "{\"name\":\"Ada\"}"));
+
+        try (var harness =
+                harness(
+                        RetryPolicy.none(),
+                        b -> b.cacheTtl(Duration.ZERO).notFoundTtl(Duration.ZERO))) {
+            harness.open();
+            harness.processElement("c1", 10L);
+            runUntil(harness, () -> !errors(harness).isEmpty());
+            enrich(harness, "c1");
+            enrich(harness, "c1");
+            enrich(harness, "nobody");
+            enrich(harness, "nobody");
+
+            assertThat(harness.extractOutputValues())
+                    .containsExactly("c1:Ada", "c1:Ada", "nobody:not found", "nobody:not found");
+            assertThat(server.requestCount("/customers/c1")).isEqualTo(3);
+            assertThat(server.requestCount("/customers/nobody")).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void cacheSurvivesSnapshotAndRestore() throws Exception {
+        server.reply("/customers/c1", Reply.json(200, "{\"name\":\"Ada\"}"));
+        OperatorSubtaskState snapshot;
+        try (var harness = harness(RetryPolicy.none())) {
+            harness.setStateTtlProcessingTime(0);
+            harness.open();
+            enrich(harness, "c1");
+            snapshot = harness.snapshot(1L, 1L);
+        }
+
+        try (var restored = harness(RetryPolicy.none())) {
+            restored.setStateTtlProcessingTime(1);
+            restored.initializeState(snapshot);
+            restored.open();
+            enrich(restored, "c1");
+
+            assertThat(restored.extractOutputValues()).containsExactly("c1:Ada (cached)");
+            assertThat(server.requestCount("/customers/c1")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void builderChecksTtls() {
+        var builder = EnrichingFunction.<String, String, String>builder();
+        assertThatThrownBy(() -> builder.cacheTtl(Duration.ofMillis(-1)))
+                .hasMessageContaining("cacheTtl");
+        assertThatThrownBy(() -> builder.notFoundTtl(Duration.ofNanos(5)))
+                .hasMessageContaining("notFoundTtl");
+        assertThatThrownBy(() -> builder.cacheTtl(null)).hasMessageContaining("cacheTtl");
+    }
+
+    @Test
     void builderRequiresEnricherAndCombiner() {
         assertThatThrownBy(() -> EnrichingFunction.builder().build())
                 .isInstanceOf(IllegalStateException.class)
@@ -127,6 +233,13 @@ class EnrichingFunctionTest {
 
     private KeyedOneInputStreamOperatorTestHarness<String, String, String> harness(
             RetryPolicy retry) throws Exception {
+        return harness(retry, b -> b);
+    }
+
+    private KeyedOneInputStreamOperatorTestHarness<String, String, String> harness(
+            RetryPolicy retry,
+            UnaryOperator<EnrichingFunction.Builder<String, String, String>> options)
+            throws Exception {
         HttpEnricher<String> enricher =
                 HttpEnricher.<String>builder()
                         .url(server.url("/customers/{id}"))
@@ -134,7 +247,7 @@ class EnrichingFunctionTest {
                         .callTimeout(Duration.ofSeconds(5))
                         .build();
         EnrichingFunction<String, String, String> function =
-                EnrichingFunction.<String, String, String>builder()
+                options.apply(EnrichingFunction.<String, String, String>builder())
                         .enricher(enricher)
                         .combiner(
                                 (id, result) ->
@@ -142,7 +255,8 @@ class EnrichingFunctionTest {
                                                 + ":"
                                                 + (result.found()
                                                         ? result.body().get("name")
-                                                        : "not found"))
+                                                        : "not found")
+                                                + (result.cached() ? " (cached)" : ""))
                         .build();
         KeyedAsync<String, String, String> operator =
                 KeyedAsync.builder(function)
@@ -173,6 +287,15 @@ class EnrichingFunctionTest {
                     .take(org.apache.flink.streaming.runtime.tasks.mailbox.TaskMailbox.MIN_PRIORITY)
                     .run();
         }
+    }
+
+    /** Processes {@code id} and waits until its output is emitted. */
+    private static void enrich(
+            KeyedOneInputStreamOperatorTestHarness<String, String, String> harness, String id)
+            throws Exception {
+        int before = harness.extractOutputValues().size();
+        harness.processElement(id, 10L);
+        runUntil(harness, () -> harness.extractOutputValues().size() > before);
     }
 
     private static List<ErrorRecord> errors(

@@ -83,10 +83,11 @@ public final class ResponseHandler implements Callback {
         String where = call.request().url().redact() + ": HTTP " + code;
         if (code >= 200 && code < 300) {
             Map<String, Object> body = parse(where, code, response.body());
-            return new EnrichmentResult(EnrichmentResult.Status.OK, code, elapsed(), body);
+            return new EnrichmentResult(EnrichmentResult.Status.OK, code, elapsed(), body, false);
         }
         if (code == 404) {
-            return new EnrichmentResult(EnrichmentResult.Status.NOT_FOUND, code, elapsed(), null);
+            return new EnrichmentResult(
+                    EnrichmentResult.Status.NOT_FOUND, code, elapsed(), null, false);
         }
         if (code == 429 || code >= 500) {
             Duration retryAfter = retryAfter(response.header("Retry-After"));
