@@ -136,6 +136,24 @@ class EnrichingFunctionTest {
     }
 
     @Test
+    void elementsOfAKeyShareOneCall() throws Exception {
+        server.reply("/customers/c1", Reply.json(200, "{\"name\":\"Ada\"}"));
+
+        try (var harness = harness(RetryPolicy.none())) {
+            harness.open();
+            harness.processElement("c1", 10L);
+            harness.processElement("c1", 11L);
+            harness.processElement("c1", 12L);
+            runUntil(harness, () -> harness.extractOutputValues().size() == 3);
+
+            // One element per key is in flight; the followers wait for it and hit the cache.
+            assertThat(harness.extractOutputValues())
+                    .containsExactly("c1:Ada", "c1:Ada (cached)", "c1:Ada (cached)");
+            assertThat(server.requestCount("/customers/c1")).isEqualTo(1);
+        }
+    }
+
+    @Test
     void notFoundIsCachedForItsOwnTtl() throws Exception {
         server.reply("/customers/c1", Reply.json(200, "{\"name\":\"Ada\"}"));
 
