@@ -1,0 +1,319 @@
+package dev.keyflow.enrichment;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.keyflow.core.Checks;
+import dev.keyflow.core.ErrorReason;
+import dev.keyflow.core.async.ProcessingException;
+import dev.keyflow.enrichment.internal.ResponseHandler;
+import dev.keyflow.enrichment.internal.UrlTemplate;
+import java.io.Serializable;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import javax.annotation.Nullable;
+import okhttp3.Dispatcher;
+import okhttp3.HttpUrl;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import org.apache.flink.util.function.SerializableFunction;
+
+/**
+ * Looks an element up in an HTTP service: a GET of a URL filled from the element, its JSON answer
+ * parsed into a map.
+ *
+ * <pre>{@code
+ * HttpEnricher<Order> customers = HttpEnricher.<Order>builder()
+ *         .url("https://customers.internal/v1/customers/{id}")
+ *         .variables(order -> Map.of("id", order.customerId()))
+ *         .header("Accept", "application/json")
+ *         .callTimeout(Duration.ofSeconds(2))
+ *         .maxBodyBytes(64 * 1024)
+ *         .allowedHosts("customers.internal")
+ *         .build();
+ * }</pre>
+ *
+ * <p>The enricher is an immutable, serializable spec plus one transient resource: {@link #open()}
+ * creates its OkHttp client (one per parallel task, shared by all its calls) and {@link #close()}
+ * releases it. In a job, use it through {@link EnrichingFunction}, which opens and closes it with
+ * the task and lets the keyed async operator's timeout and {@code RetryPolicy} apply.
+ *
+ * <p>Outcomes of {@link #call}: 2xx is {@link EnrichmentResult.Status#OK} with the body (which must
+ * be a JSON object, or empty); 404 is {@link EnrichmentResult.Status#NOT_FOUND}; everything else
+ * fails the future with a {@link HttpCallException}: 429, 5xx and connection errors as {@link
+ * ErrorReason#SERVICE_UNAVAILABLE} (with the {@code Retry-After} delay, if sent), the call timeout
+ * as {@link ErrorReason#TIMEOUT}, other 3xx/4xx as {@link ErrorReason#SERVICE_REJECTED}. Redirects
+ * are never followed (a redirect could leave the allowed hosts) and OkHttp's silent retry on
+ * connection failure is off: retries are keyflow's {@code RetryPolicy}'s to decide, with the same
+ * {@code Idempotency-Key} header on every attempt.
+ *
+ * @param <IN> the element type
+ */
+public final class HttpEnricher<IN> implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    /** The header that carries the idempotency key of each call. */
+    public static final String IDEMPOTENCY_KEY_HEADER = "Idempotency-Key";
+
+    public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(10);
+    public static final long DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+    public static final int DEFAULT_MAX_CONCURRENT_REQUESTS = 64;
+
+    private final UrlTemplate url;
+    private final SerializableFunction<IN, Map<String, String>> variables;
+    private final Map<String, String> headers;
+    private final Duration callTimeout;
+    private final long maxBodyBytes;
+    private final int maxConcurrentRequests;
+    private final Set<String> allowedHosts;
+
+    @Nullable private transient OkHttpClient client;
+    @Nullable private transient ObjectMapper mapper;
+
+    HttpEnricher(Builder<IN> b) {
+        this.url = b.url;
+        this.variables = b.variables;
+        this.headers = Collections.unmodifiableMap(new LinkedHashMap<>(b.headers));
+        this.callTimeout = b.callTimeout;
+        this.maxBodyBytes = b.maxBodyBytes;
+        this.maxConcurrentRequests = b.maxConcurrentRequests;
+        this.allowedHosts = Collections.unmodifiableSet(new LinkedHashSet<>(b.allowedHosts));
+    }
+
+    /** Starts a builder. */
+    public static <IN> Builder<IN> builder() {
+        return new Builder<>();
+    }
+
+    /** Creates the HTTP client; call once per task before {@link #call}. */
+    public synchronized void open() {
+        if (client != null) {
+            throw new IllegalStateException("HttpEnricher is already open");
+        }
+        Dispatcher dispatcher = new Dispatcher();
+        dispatcher.setMaxRequests(maxConcurrentRequests);
+        dispatcher.setMaxRequestsPerHost(maxConcurrentRequests);
+        client =
+                new OkHttpClient.Builder()
+                        .dispatcher(dispatcher)
+                        .followRedirects(false)
+                        .followSslRedirects(false)
+                        .retryOnConnectionFailure(false)
+                        .callTimeout(callTimeout)
+                        .build();
+        mapper = new ObjectMapper();
+    }
+
+    /** Cancels calls still running and releases the client's threads and connections. */
+    public synchronized void close() {
+        OkHttpClient open = client;
+        client = null;
+        if (open != null) {
+            open.dispatcher().cancelAll();
+            open.dispatcher().executorService().shutdown();
+            open.connectionPool().evictAll();
+        }
+    }
+
+    /**
+     * Looks {@code element} up, sending {@code idempotencyKey} as the {@value
+     * #IDEMPOTENCY_KEY_HEADER} header. Never blocks; never throws for a failed call: the returned
+     * future fails instead (see the class comment for the reasons).
+     *
+     * @throws IllegalStateException if the enricher is not open
+     */
+    public CompletionStage<EnrichmentResult> call(IN element, String idempotencyKey) {
+        OkHttpClient http = client;
+        if (http == null) {
+            throw new IllegalStateException("HttpEnricher is not open: call open() first");
+        }
+        Objects.requireNonNull(idempotencyKey, "idempotencyKey");
+        CompletableFuture<EnrichmentResult> result = new CompletableFuture<>();
+        HttpUrl target;
+        try {
+            target = resolve(element);
+        } catch (ProcessingException e) {
+            result.completeExceptionally(e);
+            return result;
+        }
+        Request.Builder request = new Request.Builder().url(target).get();
+        headers.forEach(request::header);
+        request.header(IDEMPOTENCY_KEY_HEADER, idempotencyKey);
+        http.newCall(request.build())
+                .enqueue(new ResponseHandler(result, mapper, maxBodyBytes, System.nanoTime()));
+        return result;
+    }
+
+    /**
+     * The URL {@code element} is looked up at, the key of cached answers; null if the element
+     * cannot be looked up (the call reports why).
+     */
+    @Nullable
+    String cacheKey(IN element) {
+        try {
+            return resolve(element).toString();
+        } catch (ProcessingException e) {
+            return null;
+        }
+    }
+
+    private HttpUrl resolve(IN element) throws ProcessingException {
+        Map<String, String> values =
+                url.variables().isEmpty() ? Map.of() : variables.apply(element);
+        if (values == null) {
+            throw new ProcessingException(ErrorReason.FIELD_INVALID, "no URL variables");
+        }
+        String filled = url.fill(values);
+        HttpUrl parsed = HttpUrl.parse(filled);
+        if (parsed == null) {
+            throw new ProcessingException(
+                    ErrorReason.FIELD_INVALID, "not a valid http(s) URL: " + filled);
+        }
+        if (!allowedHosts.isEmpty() && !allowedHosts.contains(parsed.host())) {
+            throw new ProcessingException(
+                    ErrorReason.FIELD_INVALID,
+                    "host " + parsed.host() + " is not in the allowed hosts " + allowedHosts);
+        }
+        return parsed;
+    }
+
+    public String url() {
+        return url.toString();
+    }
+
+    public Map<String, String> headers() {
+        return headers;
+    }
+
+    public Duration callTimeout() {
+        return callTimeout;
+    }
+
+    public long maxBodyBytes() {
+        return maxBodyBytes;
+    }
+
+    /** The hosts calls may go to; empty if any host is allowed. */
+    public Set<String> allowedHosts() {
+        return allowedHosts;
+    }
+
+    /**
+     * Builds an {@link HttpEnricher}; every setter checks its argument at once, {@link #build()}
+     * checks the rules that span several.
+     *
+     * <pre>{@code
+     * HttpEnricher.<Order>builder()
+     *         .url("https://customers.internal/v1/customers/{id}")
+     *         .variables(order -> Map.of("id", order.customerId()))
+     *         .build();
+     * }</pre>
+     *
+     * @param <IN> the element type
+     */
+    public static final class Builder<IN> {
+
+        @Nullable private UrlTemplate url;
+        @Nullable private SerializableFunction<IN, Map<String, String>> variables;
+        private final Map<String, String> headers = new LinkedHashMap<>();
+        private Duration callTimeout = DEFAULT_CALL_TIMEOUT;
+        private long maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
+        private int maxConcurrentRequests = DEFAULT_MAX_CONCURRENT_REQUESTS;
+        private final Set<String> allowedHosts = new LinkedHashSet<>();
+
+        private Builder() {}
+
+        /**
+         * The URL, with {@code {name}} placeholders filled from {@link #variables} (values are
+         * URL-encoded); must start with {@code http://} or {@code https://}. Required.
+         */
+        public Builder<IN> url(String urlTemplate) {
+            this.url = UrlTemplate.parse(Checks.requireText(urlTemplate, "urlTemplate"));
+            return this;
+        }
+
+        /** The values of the URL's placeholders for an element; required if the URL has any. */
+        public Builder<IN> variables(SerializableFunction<IN, Map<String, String>> variables) {
+            this.variables = Objects.requireNonNull(variables, "variables");
+            return this;
+        }
+
+        /** A header sent with every call ({@value #IDEMPOTENCY_KEY_HEADER} is set by the call). */
+        public Builder<IN> header(String name, String value) {
+            Checks.requireText(name, "name");
+            Objects.requireNonNull(value, "value");
+            if (name.equalsIgnoreCase(IDEMPOTENCY_KEY_HEADER)) {
+                throw new IllegalArgumentException(
+                        "name must not be " + IDEMPOTENCY_KEY_HEADER + ": each call sets it");
+            }
+            headers.put(name, value);
+            return this;
+        }
+
+        /** The whole call, from connecting to reading the body; default 10 s. */
+        public Builder<IN> callTimeout(Duration callTimeout) {
+            this.callTimeout = Checks.requirePositive(callTimeout, "callTimeout");
+            return this;
+        }
+
+        /** The largest response body read; a larger one fails the call; default 1 MiB. */
+        public Builder<IN> maxBodyBytes(long maxBodyBytes) {
+            if (maxBodyBytes < 1) {
+                throw new IllegalArgumentException(
+                        "maxBodyBytes must be at least 1, was " + maxBodyBytes);
+            }
+            this.maxBodyBytes = maxBodyBytes;
+            return this;
+        }
+
+        /** Calls running at once per task (further calls queue in the client); default 64. */
+        public Builder<IN> maxConcurrentRequests(int maxConcurrentRequests) {
+            this.maxConcurrentRequests =
+                    Checks.requireAtLeastOne(maxConcurrentRequests, "maxConcurrentRequests");
+            return this;
+        }
+
+        /** The only hosts calls may go to (case-insensitive); by default any host. */
+        public Builder<IN> allowedHosts(String... hosts) {
+            Objects.requireNonNull(hosts, "hosts");
+            for (String host : hosts) {
+                allowedHosts.add(Checks.requireText(host, "host").toLowerCase(Locale.ROOT));
+            }
+            return this;
+        }
+
+        /**
+         * Builds the enricher.
+         *
+         * @throws IllegalStateException if the URL is missing, has placeholders but no variables
+         *     were given, or names a host outside the allowed hosts
+         */
+        public HttpEnricher<IN> build() {
+            if (url == null) {
+                throw new IllegalStateException("url is required");
+            }
+            if (!url.variables().isEmpty() && variables == null) {
+                throw new IllegalStateException(
+                        "url has placeholders " + url.variables() + " but no variables were set");
+            }
+            url.literalHost()
+                    .filter(host -> !allowedHosts.isEmpty() && !allowedHosts.contains(host))
+                    .ifPresent(
+                            host -> {
+                                throw new IllegalStateException(
+                                        "url host "
+                                                + host
+                                                + " is not in the allowed hosts "
+                                                + allowedHosts);
+                            });
+            return new HttpEnricher<>(this);
+        }
+    }
+}
