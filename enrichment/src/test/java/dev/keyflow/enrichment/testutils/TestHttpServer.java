@@ -18,6 +18,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A real HTTP server on 127.0.0.1 for enrichment tests: replies are scripted per path (in order,
@@ -126,6 +127,8 @@ public final class TestHttpServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor;
     private final Map<String, List<Reply>> replies = new ConcurrentHashMap<>();
+    private volatile Responder fallback = (number, path) -> Reply.status(404);
+    private final AtomicInteger received = new AtomicInteger();
     private final List<Recorded> requests = new CopyOnWriteArrayList<>();
     private final CountDownLatch closed = new CountDownLatch(1);
 
@@ -149,6 +152,25 @@ public final class TestHttpServer implements AutoCloseable {
     /** The scripted replies of {@code path}, in order; the last one repeats. Default 404. */
     public TestHttpServer reply(String path, Reply... script) {
         replies.put(path, new ArrayList<>(List.of(script)));
+        return this;
+    }
+
+    /** Computes the reply of a request for a path without a script. */
+    @FunctionalInterface
+    public interface Responder {
+        /**
+         * The reply to request {@code number} (1 for the first the server received) for {@code
+         * path}.
+         */
+        Reply reply(int number, String path);
+    }
+
+    /**
+     * How requests for paths without a script are answered (default 404), e.g. by a seeded pattern
+     * over the request number.
+     */
+    public TestHttpServer otherwise(Responder responder) {
+        this.fallback = Objects.requireNonNull(responder, "responder");
         return this;
     }
 
@@ -183,7 +205,7 @@ public final class TestHttpServer implements AutoCloseable {
                             path,
                             exchange.getRequestURI().getRawQuery(),
                             headers));
-            Reply reply = next(path);
+            Reply reply = next(received.incrementAndGet(), path);
             if (reply.hang) {
                 awaitClose();
                 return;
@@ -203,10 +225,10 @@ public final class TestHttpServer implements AutoCloseable {
         }
     }
 
-    private Reply next(String path) {
+    private Reply next(int number, String path) {
         List<Reply> script = replies.get(path);
         if (script == null) {
-            return Reply.status(404);
+            return fallback.reply(number, path);
         }
         synchronized (script) {
             return script.size() > 1 ? script.remove(0) : script.get(0);
