@@ -6,7 +6,12 @@ import dev.keyflow.core.ErrorReason;
 import dev.keyflow.core.async.ProcessingException;
 import dev.keyflow.enrichment.internal.ResponseHandler;
 import dev.keyflow.enrichment.internal.UrlTemplate;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.ratelimiter.RateLimiter;
+import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import java.io.Serializable;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -53,6 +58,17 @@ import org.apache.flink.util.function.SerializableFunction;
  * connection failure is off: retries are keyflow's {@code RetryPolicy}'s to decide, with the same
  * {@code Idempotency-Key} header on every attempt.
  *
+ * <p><b>Circuit breaker and rate limiter</b> (both off by default, both per enricher and parallel
+ * task, both Resilience4j, created in {@link #open()}). With {@link Builder#circuitBreaker(int,
+ * Duration)}, {@code n} transient failures in a row (429, 5xx, connection errors, timeouts) open
+ * the breaker: calls then fail at once with {@link ErrorReason#CIRCUIT_OPEN}, making no request,
+ * until the wait has passed; the next call is then a probe, whose success closes the breaker and
+ * whose failure opens it again. Answers that show the service is up (2xx, 404, other 4xx, bodies we
+ * reject) count as successes. With {@link Builder#rateLimit(int, Duration)}, a call that finds no
+ * permit left in the current period fails at once with {@link ErrorReason#RATE_LIMITED}, making no
+ * request. Both reasons are transient, so the keyed async operator's {@code RetryPolicy} retries
+ * them; neither ever blocks the caller.
+ *
  * @param <IN> the element type
  */
 public final class HttpEnricher<IN> implements Serializable {
@@ -73,9 +89,18 @@ public final class HttpEnricher<IN> implements Serializable {
     private final long maxBodyBytes;
     private final int maxConcurrentRequests;
     private final Set<String> allowedHosts;
+    private final int breakerFailures;
+    @Nullable private final Duration breakerWait;
+    private final int ratePermits;
+    @Nullable private final Duration ratePeriod;
 
     @Nullable private transient OkHttpClient client;
     @Nullable private transient ObjectMapper mapper;
+    @Nullable private transient CircuitBreaker breaker;
+    @Nullable private transient RateLimiter limiter;
+
+    /** The breaker's clock, for tests; null for the system clock. */
+    @Nullable private transient Clock breakerClock;
 
     HttpEnricher(Builder<IN> b) {
         this.url = b.url;
@@ -85,6 +110,10 @@ public final class HttpEnricher<IN> implements Serializable {
         this.maxBodyBytes = b.maxBodyBytes;
         this.maxConcurrentRequests = b.maxConcurrentRequests;
         this.allowedHosts = Collections.unmodifiableSet(new LinkedHashSet<>(b.allowedHosts));
+        this.breakerFailures = b.breakerFailures;
+        this.breakerWait = b.breakerWait;
+        this.ratePermits = b.ratePermits;
+        this.ratePeriod = b.ratePeriod;
     }
 
     /** Starts a builder. */
@@ -109,12 +138,53 @@ public final class HttpEnricher<IN> implements Serializable {
                         .callTimeout(callTimeout)
                         .build();
         mapper = new ObjectMapper();
+        if (breakerWait != null) {
+            CircuitBreakerConfig.Builder config =
+                    CircuitBreakerConfig.custom()
+                            .slidingWindow(
+                                    breakerFailures,
+                                    breakerFailures,
+                                    CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                            .failureRateThreshold(100f)
+                            .waitDurationInOpenState(breakerWait)
+                            .permittedNumberOfCallsInHalfOpenState(1)
+                            // No timer thread: the breaker turns half-open on the next call.
+                            .automaticTransitionFromOpenToHalfOpenEnabled(false);
+            if (breakerClock != null) {
+                config.clock(breakerClock);
+            }
+            breaker = CircuitBreaker.of("keyflow-enrichment " + url, config.build());
+        }
+        if (ratePeriod != null) {
+            limiter =
+                    RateLimiter.of(
+                            "keyflow-enrichment " + url,
+                            RateLimiterConfig.custom()
+                                    .limitForPeriod(ratePermits)
+                                    .limitRefreshPeriod(ratePeriod)
+                                    .timeoutDuration(Duration.ZERO)
+                                    .build());
+        }
+    }
+
+    /** Uses {@code clock} for the circuit breaker's wait; for tests, before {@link #open()}. */
+    void breakerClock(Clock clock) {
+        this.breakerClock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /** The circuit breaker's state, for tests; null without a breaker or before {@link #open()}. */
+    @Nullable
+    CircuitBreaker.State breakerState() {
+        CircuitBreaker open = breaker;
+        return open == null ? null : open.getState();
     }
 
     /** Cancels calls still running and releases the client's threads and connections. */
     public synchronized void close() {
         OkHttpClient open = client;
         client = null;
+        breaker = null;
+        limiter = null;
         if (open != null) {
             open.dispatcher().cancelAll();
             open.dispatcher().executorService().shutdown();
@@ -143,12 +213,72 @@ public final class HttpEnricher<IN> implements Serializable {
             result.completeExceptionally(e);
             return result;
         }
+        CircuitBreaker circuit = breaker;
+        if (circuit != null && !circuit.tryAcquirePermission()) {
+            result.completeExceptionally(
+                    refused(ErrorReason.CIRCUIT_OPEN, "circuit breaker open for " + url));
+            return result;
+        }
+        RateLimiter rate = limiter;
+        if (rate != null && !rate.acquirePermission()) {
+            if (circuit != null) {
+                circuit.releasePermission();
+            }
+            result.completeExceptionally(
+                    refused(
+                            ErrorReason.RATE_LIMITED,
+                            "rate limit of "
+                                    + ratePermits
+                                    + " calls per "
+                                    + ratePeriod
+                                    + " reached for "
+                                    + url));
+            return result;
+        }
         Request.Builder request = new Request.Builder().url(target).get();
         headers.forEach(request::header);
         request.header(IDEMPOTENCY_KEY_HEADER, idempotencyKey);
         http.newCall(request.build())
                 .enqueue(new ResponseHandler(result, mapper, maxBodyBytes, System.nanoTime()));
-        return result;
+        return circuit == null ? result : recorded(circuit, result);
+    }
+
+    private static HttpCallException refused(ErrorReason reason, String message) {
+        return new HttpCallException(reason, message, HttpCallException.NO_RESPONSE, null, null);
+    }
+
+    /**
+     * {@code call} once the breaker has recorded its outcome, so a caller that sees the outcome
+     * also sees the breaker's new state.
+     */
+    private static CompletionStage<EnrichmentResult> recorded(
+            CircuitBreaker circuit, CompletableFuture<EnrichmentResult> call) {
+        long start = circuit.getCurrentTimestamp();
+        CompletableFuture<EnrichmentResult> recorded = new CompletableFuture<>();
+        call.whenComplete(
+                (answer, failure) -> {
+                    long elapsed = circuit.getCurrentTimestamp() - start;
+                    if (failure != null && isServiceFailure(failure)) {
+                        circuit.onError(elapsed, circuit.getTimestampUnit(), failure);
+                    } else {
+                        circuit.onSuccess(elapsed, circuit.getTimestampUnit());
+                    }
+                    if (failure != null) {
+                        recorded.completeExceptionally(failure);
+                    } else {
+                        recorded.complete(answer);
+                    }
+                });
+        return recorded;
+    }
+
+    /**
+     * A failure that says the service is down or overloaded, as opposed to a request it refused.
+     */
+    private static boolean isServiceFailure(Throwable failure) {
+        return failure instanceof ProcessingException p
+                && (p.reason() == ErrorReason.SERVICE_UNAVAILABLE
+                        || p.reason() == ErrorReason.TIMEOUT);
     }
 
     /**
@@ -227,8 +357,36 @@ public final class HttpEnricher<IN> implements Serializable {
         private long maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
         private int maxConcurrentRequests = DEFAULT_MAX_CONCURRENT_REQUESTS;
         private final Set<String> allowedHosts = new LinkedHashSet<>();
+        private int breakerFailures;
+        @Nullable private Duration breakerWait;
+        private int ratePermits;
+        @Nullable private Duration ratePeriod;
 
         private Builder() {}
+
+        /**
+         * Turns the circuit breaker on (it is off by default): it opens after {@code
+         * consecutiveFailures} transient failures in a row, then fails calls at once with {@link
+         * ErrorReason#CIRCUIT_OPEN} until {@code openWait} has passed, when one probe call may
+         * close it again. Per parallel task.
+         */
+        public Builder<IN> circuitBreaker(int consecutiveFailures, Duration openWait) {
+            this.breakerFailures =
+                    Checks.requireAtLeastOne(consecutiveFailures, "consecutiveFailures");
+            this.breakerWait = Checks.requirePositive(openWait, "openWait");
+            return this;
+        }
+
+        /**
+         * Turns the rate limiter on (it is off by default): at most {@code permits} calls start per
+         * {@code period}; a call beyond them fails at once with {@link ErrorReason#RATE_LIMITED}.
+         * Per parallel task, so the job's limit is this times the operator's parallelism.
+         */
+        public Builder<IN> rateLimit(int permits, Duration period) {
+            this.ratePermits = Checks.requireAtLeastOne(permits, "permits");
+            this.ratePeriod = Checks.requirePositive(period, "period");
+            return this;
+        }
 
         /**
          * The URL, with {@code {name}} placeholders filled from {@link #variables} (values are
