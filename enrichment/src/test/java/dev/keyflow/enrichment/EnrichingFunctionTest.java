@@ -229,6 +229,39 @@ class EnrichingFunctionTest {
     }
 
     @Test
+    void openBreakerFailsTheRetriesFastAndTheElementBecomesACircuitOpenError() throws Exception {
+        server.reply("/customers/c1", Reply.status(500));
+
+        try (var harness =
+                harness(
+                        RetryPolicy.fixedDelay(3, RETRY_DELAY),
+                        b -> b,
+                        b -> b.circuitBreaker(1, Duration.ofHours(1)))) {
+            harness.open();
+            harness.processElement("c1", 10L);
+            // The first attempt's answer (a 500, which opens the breaker) arrives as one mail; the
+            // retries then fail at once, so only their timers need to fire.
+            harness.getTaskMailbox()
+                    .take(org.apache.flink.streaming.runtime.tasks.mailbox.TaskMailbox.MIN_PRIORITY)
+                    .run();
+            for (int i = 0; i < 10 && errors(harness).isEmpty(); i++) {
+                harness.setProcessingTime(harness.getProcessingTime() + RETRY_DELAY.toMillis());
+                KeyedAsyncHarness.runMails(harness);
+            }
+
+            assertThat(errors(harness)).hasSize(1);
+            ErrorRecord error = errors(harness).get(0);
+            assertThat(error.stage()).isEqualTo(ErrorStage.ENRICHMENT);
+            assertThat(error.reason()).isEqualTo(ErrorReason.CIRCUIT_OPEN);
+            assertThat(error.isTransient()).isTrue();
+            assertThat(error.attempt()).isEqualTo(3);
+            assertThat(server.requestCount("/customers/c1"))
+                    .as("only the first attempt")
+                    .isEqualTo(1);
+        }
+    }
+
+    @Test
     void builderChecksTtls() {
         var builder = EnrichingFunction.<String, String, String>builder();
         assertThatThrownBy(() -> builder.cacheTtl(Duration.ofMillis(-1)))
@@ -258,11 +291,21 @@ class EnrichingFunctionTest {
             RetryPolicy retry,
             UnaryOperator<EnrichingFunction.Builder<String, String, String>> options)
             throws Exception {
+        return harness(retry, options, b -> b);
+    }
+
+    private KeyedOneInputStreamOperatorTestHarness<String, String, String> harness(
+            RetryPolicy retry,
+            UnaryOperator<EnrichingFunction.Builder<String, String, String>> options,
+            UnaryOperator<HttpEnricher.Builder<String>> enricherOptions)
+            throws Exception {
         HttpEnricher<String> enricher =
-                HttpEnricher.<String>builder()
-                        .url(server.url("/customers/{id}"))
-                        .variables(id -> Map.of("id", id))
-                        .callTimeout(Duration.ofSeconds(5))
+                enricherOptions
+                        .apply(
+                                HttpEnricher.<String>builder()
+                                        .url(server.url("/customers/{id}"))
+                                        .variables(id -> Map.of("id", id))
+                                        .callTimeout(Duration.ofSeconds(5)))
                         .build();
         EnrichingFunction<String, String, String> function =
                 options.apply(EnrichingFunction.<String, String, String>builder())
