@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.keyflow.core.Checks;
 import dev.keyflow.core.ErrorReason;
 import dev.keyflow.core.async.ProcessingException;
+import dev.keyflow.enrichment.internal.HttpClients;
 import dev.keyflow.enrichment.internal.ResponseHandler;
 import dev.keyflow.enrichment.internal.UrlTemplate;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -23,7 +24,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import javax.annotation.Nullable;
-import okhttp3.Dispatcher;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -126,17 +126,7 @@ public final class HttpEnricher<IN> implements Serializable {
         if (client != null) {
             throw new IllegalStateException("HttpEnricher is already open");
         }
-        Dispatcher dispatcher = new Dispatcher();
-        dispatcher.setMaxRequests(maxConcurrentRequests);
-        dispatcher.setMaxRequestsPerHost(maxConcurrentRequests);
-        client =
-                new OkHttpClient.Builder()
-                        .dispatcher(dispatcher)
-                        .followRedirects(false)
-                        .followSslRedirects(false)
-                        .retryOnConnectionFailure(false)
-                        .callTimeout(callTimeout)
-                        .build();
+        client = HttpClients.hardened(callTimeout, maxConcurrentRequests);
         mapper = new ObjectMapper();
         if (breakerWait != null) {
             CircuitBreakerConfig.Builder config =
@@ -186,9 +176,7 @@ public final class HttpEnricher<IN> implements Serializable {
         breaker = null;
         limiter = null;
         if (open != null) {
-            open.dispatcher().cancelAll();
-            open.dispatcher().executorService().shutdown();
-            open.connectionPool().evictAll();
+            HttpClients.release(open);
         }
     }
 
