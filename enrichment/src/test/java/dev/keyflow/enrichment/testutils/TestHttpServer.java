@@ -111,9 +111,9 @@ public final class TestHttpServer implements AutoCloseable {
         }
     }
 
-    /** A request as received. */
+    /** A request as received, its body decoded as UTF-8. */
     public record Recorded(
-            String method, String path, String rawQuery, Map<String, String> headers) {
+            String method, String path, String rawQuery, Map<String, String> headers, String body) {
         /** A header by name, case-insensitively; null if absent. */
         public String header(String name) {
             return headers.entrySet().stream()
@@ -204,7 +204,10 @@ public final class TestHttpServer implements AutoCloseable {
                             exchange.getRequestMethod(),
                             path,
                             exchange.getRequestURI().getRawQuery(),
-                            headers));
+                            headers,
+                            new String(
+                                    exchange.getRequestBody().readAllBytes(),
+                                    StandardCharsets.UTF_8)));
             Reply reply = next(received.incrementAndGet(), path);
             if (reply.hang) {
                 awaitClose();
