@@ -15,6 +15,8 @@ import dev.keyflow.core.async.ProcessingException;
 import dev.keyflow.enrichment.internal.HttpClients;
 import dev.keyflow.enrichment.internal.UrlTemplate;
 import dev.keyflow.enrichment.internal.WebhookResponseHandler;
+import io.github.resilience4j.ratelimiter.RateLimiter;
+import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -64,10 +66,12 @@ import org.apache.flink.util.function.SerializableFunction;
  * <p>Outcomes: 2xx is delivered and the element is emitted downstream; 429, 5xx and connection
  * errors fail the attempt with {@link ErrorReason#SERVICE_UNAVAILABLE}, the call timeout with
  * {@link ErrorReason#TIMEOUT} (both transient, so retried by the operator's {@code RetryPolicy});
- * other 3xx/4xx fail it with {@link ErrorReason#SERVICE_REJECTED} (not retried); a body that
- * Jackson cannot serialise fails it with {@link ErrorReason#FIELD_INVALID}. An element whose
- * delivery finally fails becomes an {@link ErrorRecord} at stage {@link ErrorStage#ACTION} on the
- * error side output: never dropped silently, never a task failure.
+ * other 3xx/4xx fail it with {@link ErrorReason#SERVICE_REJECTED} (not retried); with {@link
+ * Builder#rateLimit}, an attempt beyond the limit fails at once with {@link
+ * ErrorReason#RATE_LIMITED} (transient), making no request; a body that Jackson cannot serialise
+ * fails it with {@link ErrorReason#FIELD_INVALID}. An element whose delivery finally fails becomes
+ * an {@link ErrorRecord} at stage {@link ErrorStage#ACTION} on the error side output: never dropped
+ * silently, never a task failure.
  *
  * <p>The HTTP client has the same hardening as {@link HttpEnricher}'s (one per parallel task,
  * created in {@link #open}; redirects never followed; no silent OkHttp retries; call timeout; host
@@ -88,8 +92,11 @@ public final class WebhookAction<K, IN> extends KeyedAsyncFunction<K, IN, Void, 
     private final Duration callTimeout;
     private final int maxConcurrentRequests;
     private final Set<String> allowedHosts;
+    private final int ratePermits;
+    @Nullable private final Duration ratePeriod;
 
     @Nullable private transient OkHttpClient client;
+    @Nullable private transient RateLimiter limiter;
     @Nullable private transient HttpUrl target;
     @Nullable private transient ObjectMapper mapper;
 
@@ -100,6 +107,8 @@ public final class WebhookAction<K, IN> extends KeyedAsyncFunction<K, IN, Void, 
         this.callTimeout = b.callTimeout;
         this.maxConcurrentRequests = b.maxConcurrentRequests;
         this.allowedHosts = Collections.unmodifiableSet(new LinkedHashSet<>(b.allowedHosts));
+        this.ratePermits = b.ratePermits;
+        this.ratePeriod = b.ratePeriod;
     }
 
     /** Starts a builder. */
@@ -113,12 +122,23 @@ public final class WebhookAction<K, IN> extends KeyedAsyncFunction<K, IN, Void, 
         target = HttpUrl.get(url);
         mapper = new ObjectMapper();
         client = HttpClients.hardened(callTimeout, maxConcurrentRequests);
+        if (ratePeriod != null) {
+            limiter =
+                    RateLimiter.of(
+                            "keyflow-webhook " + url,
+                            RateLimiterConfig.custom()
+                                    .limitForPeriod(ratePermits)
+                                    .limitRefreshPeriod(ratePeriod)
+                                    .timeoutDuration(Duration.ZERO)
+                                    .build());
+        }
     }
 
     @Override
     public void close() throws Exception {
         OkHttpClient open = client;
         client = null;
+        limiter = null;
         if (open != null) {
             HttpClients.release(open);
         }
@@ -141,6 +161,17 @@ public final class WebhookAction<K, IN> extends KeyedAsyncFunction<K, IN, Void, 
                     ErrorReason.FIELD_INVALID,
                     "webhook body is not serialisable to JSON: " + e.getOriginalMessage(),
                     e);
+        }
+        RateLimiter rate = limiter;
+        if (rate != null && !rate.acquirePermission()) {
+            throw new ProcessingException(
+                    ErrorReason.RATE_LIMITED,
+                    "rate limit of "
+                            + ratePermits
+                            + " requests per "
+                            + ratePeriod
+                            + " reached for "
+                            + url);
         }
         Request.Builder request =
                 new Request.Builder().url(target).post(RequestBody.create(json, JSON));
@@ -210,8 +241,22 @@ public final class WebhookAction<K, IN> extends KeyedAsyncFunction<K, IN, Void, 
         private Duration callTimeout = HttpEnricher.DEFAULT_CALL_TIMEOUT;
         private int maxConcurrentRequests = HttpEnricher.DEFAULT_MAX_CONCURRENT_REQUESTS;
         private final Set<String> allowedHosts = new LinkedHashSet<>();
+        private int ratePermits;
+        @Nullable private Duration ratePeriod;
 
         private Builder() {}
+
+        /**
+         * Turns the rate limiter on (it is off by default): at most {@code permits} requests start
+         * per {@code period}; an attempt beyond them fails at once with {@link
+         * ErrorReason#RATE_LIMITED} (transient, so retried), making no request. Per parallel task,
+         * so the job's limit is this times the operator's parallelism.
+         */
+        public Builder<K, IN> rateLimit(int permits, Duration period) {
+            this.ratePermits = Checks.requireAtLeastOne(permits, "permits");
+            this.ratePeriod = Checks.requirePositive(period, "period");
+            return this;
+        }
 
         /**
          * The webhook's URL, {@code http://} or {@code https://}, without placeholders. Required.

@@ -159,6 +159,28 @@ class WebhookActionTest {
     }
 
     @Test
+    void attemptBeyondTheRateLimitMakesNoRequestAndEndsAsARateLimitedError() throws Exception {
+        server.reply(HOOK, Reply.status(200));
+
+        try (var harness =
+                harness(RetryPolicy.fixedDelay(2, RETRY_DELAY), 1, Duration.ofHours(1))) {
+            harness.open();
+            harness.processElement("o1", 10L);
+            runUntil(harness, () -> !harness.extractOutputValues().isEmpty());
+            harness.processElement("o2", 11L);
+            runUntil(harness, () -> !errors(harness).isEmpty());
+
+            assertThat(harness.extractOutputValues()).containsExactly("o1");
+            ErrorRecord error = errors(harness).get(0);
+            assertThat(error.stage()).isEqualTo(ErrorStage.ACTION);
+            assertThat(error.reason()).isEqualTo(ErrorReason.RATE_LIMITED);
+            assertThat(error.key()).isEqualTo("o2");
+            assertThat(error.attempt()).isEqualTo(2);
+            assertThat(server.requestCount(HOOK)).isEqualTo(1);
+        }
+    }
+
+    @Test
     void builderChecksArgumentsAtOnce() {
         var builder = WebhookAction.<String, String>builder();
         assertThatThrownBy(() -> builder.url("ftp://x/y")).hasMessageContaining("http");
@@ -168,6 +190,8 @@ class WebhookActionTest {
         assertThatThrownBy(() -> builder.callTimeout(Duration.ZERO))
                 .hasMessageContaining("callTimeout");
         assertThatThrownBy(() -> builder.body(null)).hasMessageContaining("body");
+        assertThatThrownBy(() -> builder.rateLimit(0, Duration.ofSeconds(1)))
+                .hasMessageContaining("permits");
         assertThatThrownBy(() -> WebhookAction.builder().url("http://a/b").build())
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("body");
@@ -184,9 +208,17 @@ class WebhookActionTest {
 
     private KeyedOneInputStreamOperatorTestHarness<String, String, String> harness(
             RetryPolicy retry) throws Exception {
+        return harness(retry, 0, null);
+    }
+
+    private KeyedOneInputStreamOperatorTestHarness<String, String, String> harness(
+            RetryPolicy retry, int ratePermits, Duration ratePeriod) throws Exception {
+        var builder = WebhookAction.<String, String>builder();
+        if (ratePeriod != null) {
+            builder.rateLimit(ratePermits, ratePeriod);
+        }
         WebhookAction<String, String> action =
-                WebhookAction.<String, String>builder()
-                        .url(server.url(HOOK))
+                builder.url(server.url(HOOK))
                         .body(order -> Map.of("order", order))
                         .header("X-Source", "keyflow")
                         .callTimeout(Duration.ofSeconds(30))
