@@ -3,7 +3,6 @@ package dev.keyflow.enrichment;
 import dev.keyflow.core.ErrorReason;
 import dev.keyflow.core.async.ProcessingException;
 import java.time.Duration;
-import java.util.Optional;
 import javax.annotation.Nullable;
 
 /**
@@ -21,7 +20,6 @@ public final class HttpCallException extends ProcessingException {
     public static final int NO_RESPONSE = 0;
 
     private final int httpStatus;
-    @Nullable private final Duration retryAfter;
 
     public HttpCallException(
             ErrorReason reason,
@@ -29,18 +27,12 @@ public final class HttpCallException extends ProcessingException {
             int httpStatus,
             @Nullable Duration retryAfter,
             @Nullable Throwable cause) {
-        super(reason, message, cause);
+        super(reason, message, cause, retryAfter);
         this.httpStatus = httpStatus;
-        this.retryAfter = retryAfter;
     }
 
     /** The response's status code, or {@link #NO_RESPONSE}. */
     public int httpStatus() {
         return httpStatus;
-    }
-
-    /** How long the service asked us to wait ({@code Retry-After} of a 429 or 503), if it did. */
-    public Optional<Duration> retryAfter() {
-        return Optional.ofNullable(retryAfter);
     }
 }

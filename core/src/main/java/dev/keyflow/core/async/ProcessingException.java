@@ -1,7 +1,10 @@
 package dev.keyflow.core.async;
 
 import dev.keyflow.core.ErrorReason;
+import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
+import javax.annotation.Nullable;
 
 /**
  * A typed failure of an element's async work: throw it (or complete the future with it) to say why
@@ -21,18 +24,36 @@ public class ProcessingException extends Exception {
     private static final long serialVersionUID = 1L;
 
     private final ErrorReason reason;
+    @Nullable private final Duration retryAfter;
 
     public ProcessingException(ErrorReason reason, String message) {
-        super(message);
-        this.reason = Objects.requireNonNull(reason, "reason");
+        this(reason, message, null, null);
     }
 
-    public ProcessingException(ErrorReason reason, String message, Throwable cause) {
+    public ProcessingException(ErrorReason reason, String message, @Nullable Throwable cause) {
+        this(reason, message, cause, null);
+    }
+
+    /**
+     * A failure after which the service asked to wait {@code retryAfter} (an HTTP {@code
+     * Retry-After}); {@link RetryPolicy} waits at least that long before the next attempt.
+     */
+    public ProcessingException(
+            ErrorReason reason,
+            String message,
+            @Nullable Throwable cause,
+            @Nullable Duration retryAfter) {
         super(message, cause);
         this.reason = Objects.requireNonNull(reason, "reason");
+        this.retryAfter = retryAfter;
     }
 
     public ErrorReason reason() {
         return reason;
+    }
+
+    /** How long the failing service asked to wait before trying again, if it said. */
+    public Optional<Duration> retryAfter() {
+        return Optional.ofNullable(retryAfter);
     }
 }

@@ -4,6 +4,8 @@ import dev.keyflow.core.Checks;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * How often and when an element's failed async work is tried again.
@@ -27,6 +29,8 @@ public final class RetryPolicy implements Serializable {
     private final Duration maxDelay;
     private final double multiplier;
     private final RetryPredicate retryIf;
+    private final double jitter;
+    private final Duration maxRetryAfter;
 
     private RetryPolicy(
             int maxAttempts,
@@ -34,12 +38,35 @@ public final class RetryPolicy implements Serializable {
             Duration maxDelay,
             double multiplier,
             RetryPredicate retryIf) {
+        this(
+                maxAttempts,
+                initialDelay,
+                maxDelay,
+                multiplier,
+                retryIf,
+                0.0,
+                DEFAULT_MAX_RETRY_AFTER);
+    }
+
+    private RetryPolicy(
+            int maxAttempts,
+            Duration initialDelay,
+            Duration maxDelay,
+            double multiplier,
+            RetryPredicate retryIf,
+            double jitter,
+            Duration maxRetryAfter) {
         this.maxAttempts = maxAttempts;
         this.initialDelay = initialDelay;
         this.maxDelay = maxDelay;
         this.multiplier = multiplier;
         this.retryIf = retryIf;
+        this.jitter = jitter;
+        this.maxRetryAfter = maxRetryAfter;
     }
+
+    /** The longest {@code Retry-After} waited for by default; a longer one ends the retries. */
+    public static final Duration DEFAULT_MAX_RETRY_AFTER = Duration.ofMinutes(1);
 
     /** One attempt, no retry. */
     public static RetryPolicy none() {
@@ -76,7 +103,31 @@ public final class RetryPolicy implements Serializable {
     /** Retries only failures for which {@code predicate} holds (instead of transient ones). */
     public RetryPolicy retryIf(RetryPredicate predicate) {
         Objects.requireNonNull(predicate, "predicate");
-        return new RetryPolicy(maxAttempts, initialDelay, maxDelay, multiplier, predicate);
+        return new RetryPolicy(
+                maxAttempts, initialDelay, maxDelay, multiplier, predicate, jitter, maxRetryAfter);
+    }
+
+    /**
+     * Spreads retries: each delay is shortened by a random share of up to {@code fraction} (0 to
+     * 1), so that elements that failed together do not all retry at the same moment. Default 0.
+     */
+    public RetryPolicy withJitter(double fraction) {
+        if (!(fraction >= 0.0 && fraction <= 1.0)) {
+            throw new IllegalArgumentException("jitter must be between 0 and 1, was " + fraction);
+        }
+        return new RetryPolicy(
+                maxAttempts, initialDelay, maxDelay, multiplier, retryIf, fraction, maxRetryAfter);
+    }
+
+    /**
+     * The longest {@code Retry-After} (see {@link ProcessingException#retryAfter()}) the policy
+     * waits for; a failure asking for longer is not retried here (it ends as a transient error, for
+     * the pipeline's delayed retry topic). Default 1 min.
+     */
+    public RetryPolicy maxRetryAfter(Duration maxRetryAfter) {
+        Checks.requireNotNegative(maxRetryAfter, "maxRetryAfter");
+        return new RetryPolicy(
+                maxAttempts, initialDelay, maxDelay, multiplier, retryIf, jitter, maxRetryAfter);
     }
 
     public int maxAttempts() {
@@ -85,10 +136,36 @@ public final class RetryPolicy implements Serializable {
 
     /** Whether a failure after {@code attempt} attempts (1 for the first) is tried again. */
     public boolean shouldRetry(int attempt, Throwable failure) {
-        return attempt < maxAttempts && retryIf.test(AsyncFailure.unwrap(failure));
+        Throwable cause = AsyncFailure.unwrap(failure);
+        Optional<Duration> retryAfter = retryAfterOf(cause);
+        return attempt < maxAttempts
+                && retryIf.test(cause)
+                && (retryAfter.isEmpty() || retryAfter.get().compareTo(maxRetryAfter) <= 0);
     }
 
-    /** How long to wait after the failed attempt number {@code attempt} (1 for the first). */
+    /**
+     * How long to wait after the failed attempt number {@code attempt}: the backoff (with jitter),
+     * but at least the service's {@code Retry-After}, if the failure carries one.
+     */
+    public Duration delayAfter(int attempt, Throwable failure) {
+        Duration delay = delayAfter(attempt);
+        if (jitter > 0.0 && !delay.isZero()) {
+            double cut = ThreadLocalRandom.current().nextDouble() * jitter;
+            delay = Duration.ofMillis((long) (delay.toMillis() * (1.0 - cut)));
+        }
+        Optional<Duration> retryAfter = retryAfterOf(AsyncFailure.unwrap(failure));
+        return retryAfter.isPresent() && retryAfter.get().compareTo(delay) > 0
+                ? retryAfter.get()
+                : delay;
+    }
+
+    private static Optional<Duration> retryAfterOf(Throwable cause) {
+        return cause instanceof ProcessingException processing
+                ? processing.retryAfter()
+                : Optional.empty();
+    }
+
+    /** The backoff after the failed attempt number {@code attempt} (1 for the first). */
     public Duration delayAfter(int attempt) {
         double factor = Math.pow(multiplier, Math.max(0, attempt - 1));
         double millis = Math.min(initialDelay.toMillis() * factor, (double) maxDelay.toMillis());
@@ -109,6 +186,10 @@ public final class RetryPolicy implements Serializable {
                 + maxDelay
                 + ", multiplier="
                 + multiplier
+                + ", jitter="
+                + jitter
+                + ", maxRetryAfter="
+                + maxRetryAfter
                 + '}';
     }
 }

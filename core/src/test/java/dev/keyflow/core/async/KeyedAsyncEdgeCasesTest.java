@@ -183,6 +183,51 @@ class KeyedAsyncEdgeCasesTest {
     }
 
     @Test
+    void aRetryAfterLongerThanTheBackoffIsWaitedFor() throws Exception {
+        try (var harness =
+                open(
+                        new KeyedAsyncTestFunction(calls),
+                        b -> b.retry(RetryPolicy.fixedDelay(3, Duration.ofMillis(10))))) {
+            harness.setProcessingTime(0);
+            harness.processElement(new Item("a", 1), 1L);
+            calls.fail(
+                    "a:1",
+                    new ProcessingException(
+                            ErrorReason.SERVICE_UNAVAILABLE, "429", null, Duration.ofSeconds(5)));
+            runMails(harness);
+
+            harness.setProcessingTime(4_999);
+            runMails(harness);
+            assertThat(calls.started()).containsExactly("a:1");
+            harness.setProcessingTime(5_000);
+            runMails(harness);
+            assertThat(calls.started()).containsExactly("a:1", "a:1");
+        }
+    }
+
+    @Test
+    void retryAfterAndJitter() {
+        ProcessingException asksFiveSeconds =
+                new ProcessingException(
+                        ErrorReason.SERVICE_UNAVAILABLE, "429", null, Duration.ofSeconds(5));
+        RetryPolicy policy = RetryPolicy.fixedDelay(3, Duration.ofMillis(100));
+        assertThat(policy.delayAfter(1, asksFiveSeconds)).isEqualTo(Duration.ofSeconds(5));
+        assertThat(policy.delayAfter(1, new IllegalStateException()))
+                .isEqualTo(Duration.ofMillis(100));
+        assertThat(policy.shouldRetry(1, asksFiveSeconds)).isTrue();
+        assertThat(policy.maxRetryAfter(Duration.ofSeconds(1)).shouldRetry(1, asksFiveSeconds))
+                .as("a Retry-After beyond the cap ends the retries here")
+                .isFalse();
+
+        RetryPolicy jittered = RetryPolicy.fixedDelay(3, Duration.ofMillis(1000)).withJitter(0.5);
+        for (int i = 0; i < 200; i++) {
+            assertThat(jittered.delayAfter(1, new IllegalStateException()).toMillis())
+                    .isBetween(500L, 1000L);
+        }
+        assertThatThrownBy(() -> RetryPolicy.none().withJitter(1.5)).hasMessageContaining("jitter");
+    }
+
+    @Test
     void retryPolicies() {
         RetryPolicy exponential =
                 RetryPolicy.exponentialBackoff(4, Duration.ofMillis(100), Duration.ofMillis(300));

@@ -397,7 +397,7 @@ public abstract class AbstractKeyedAsyncOperator<K, IN, OUT>
         Throwable cause = AsyncFailure.unwrap(error);
         if (settings.retryPolicy().shouldRetry(entry.attempts, cause)) {
             retries.inc();
-            long delay = settings.retryPolicy().delayAfter(entry.attempts).toMillis();
+            long delay = settings.retryPolicy().delayAfter(entry.attempts, cause).toMillis();
             if (delay <= 0) {
                 mailbox.execute(() -> retry(entry), "keyflow keyed async retry");
             } else {
