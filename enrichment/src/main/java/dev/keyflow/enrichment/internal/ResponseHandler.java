@@ -7,14 +7,9 @@ import dev.keyflow.core.ErrorReason;
 import dev.keyflow.enrichment.EnrichmentResult;
 import dev.keyflow.enrichment.HttpCallException;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.time.Duration;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import javax.annotation.Nullable;
 import okhttp3.Call;
 import okhttp3.Callback;
 import okhttp3.Response;
@@ -48,19 +43,7 @@ public final class ResponseHandler implements Callback {
 
     @Override
     public void onFailure(Call call, IOException e) {
-        // OkHttp reports its call timeout as an InterruptedIOException ("timeout"), and socket
-        // read/connect timeouts as SocketTimeoutException, a subclass.
-        ErrorReason reason =
-                e instanceof InterruptedIOException
-                        ? ErrorReason.TIMEOUT
-                        : ErrorReason.SERVICE_UNAVAILABLE;
-        result.completeExceptionally(
-                new HttpCallException(
-                        reason,
-                        call.request().url().redact() + ": " + e,
-                        HttpCallException.NO_RESPONSE,
-                        null,
-                        e));
+        result.completeExceptionally(HttpFailures.noResponse(call, e));
     }
 
     @Override
@@ -80,7 +63,7 @@ public final class ResponseHandler implements Callback {
     private EnrichmentResult map(Call call, Response response)
             throws IOException, HttpCallException {
         int code = response.code();
-        String where = call.request().url().redact() + ": HTTP " + code;
+        String where = HttpFailures.where(call, code);
         if (code >= 200 && code < 300) {
             Map<String, Object> body = parse(where, code, response.body());
             return new EnrichmentResult(EnrichmentResult.Status.OK, code, elapsed(), body, false);
@@ -89,22 +72,7 @@ public final class ResponseHandler implements Callback {
             return new EnrichmentResult(
                     EnrichmentResult.Status.NOT_FOUND, code, elapsed(), null, false);
         }
-        if (code == 429 || code >= 500) {
-            Duration retryAfter = retryAfter(response.header("Retry-After"));
-            throw new HttpCallException(
-                    ErrorReason.SERVICE_UNAVAILABLE,
-                    where + (retryAfter == null ? "" : ", retry after " + retryAfter),
-                    code,
-                    retryAfter,
-                    null);
-        }
-        String location = response.header("Location");
-        throw new HttpCallException(
-                ErrorReason.SERVICE_REJECTED,
-                where + (location == null ? "" : " (redirect to " + location + " not followed)"),
-                code,
-                null,
-                null);
+        throw HttpFailures.rejected(call, response);
     }
 
     private Map<String, Object> parse(String where, int code, ResponseBody body)
@@ -141,10 +109,6 @@ public final class ResponseHandler implements Callback {
         }
     }
 
-    private static int response(String where) {
-        return Integer.parseInt(where.substring(where.lastIndexOf(' ') + 1));
-    }
-
     private HttpCallException tooLarge(String where, int code, String size) {
         return new HttpCallException(
                 ErrorReason.LIMIT_EXCEEDED,
@@ -156,26 +120,5 @@ public final class ResponseHandler implements Callback {
 
     private Duration elapsed() {
         return Duration.ofNanos(System.nanoTime() - startNanos);
-    }
-
-    /** Seconds or an HTTP date (RFC 9110 10.2.3); null if absent or unreadable. */
-    @Nullable
-    static Duration retryAfter(@Nullable String header) {
-        if (header == null || header.isBlank()) {
-            return null;
-        }
-        String value = header.trim();
-        try {
-            long seconds = Long.parseLong(value);
-            return seconds < 0 ? null : Duration.ofSeconds(seconds);
-        } catch (NumberFormatException notSeconds) {
-            try {
-                ZonedDateTime at = ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME);
-                Duration wait = Duration.between(ZonedDateTime.now(at.getZone()), at);
-                return wait.isNegative() ? Duration.ZERO : wait;
-            } catch (DateTimeParseException notADate) {
-                return null;
-            }
-        }
     }
 }

@@ -1,10 +1,7 @@
 package dev.keyflow.enrichment.internal;
 
-import dev.keyflow.core.ErrorReason;
 import dev.keyflow.enrichment.HttpCallException;
 import java.io.IOException;
-import java.io.InterruptedIOException;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import okhttp3.Call;
 import okhttp3.Callback;
@@ -24,40 +21,16 @@ public final class WebhookResponseHandler implements Callback {
 
     @Override
     public void onFailure(Call call, IOException e) {
-        // OkHttp reports its call timeout as an InterruptedIOException ("timeout").
-        ErrorReason reason =
-                e instanceof InterruptedIOException
-                        ? ErrorReason.TIMEOUT
-                        : ErrorReason.SERVICE_UNAVAILABLE;
-        result.completeExceptionally(
-                new HttpCallException(
-                        reason,
-                        call.request().url().redact() + ": " + e,
-                        HttpCallException.NO_RESPONSE,
-                        null,
-                        e));
+        result.completeExceptionally(HttpFailures.noResponse(call, e));
     }
 
     @Override
     public void onResponse(Call call, Response response) {
         try (response) {
-            int code = response.code();
-            String where = call.request().url().redact() + ": HTTP " + code;
-            if (code >= 200 && code < 300) {
-                result.complete(code);
-            } else if (code == 429 || code >= 500) {
-                Duration retryAfter = ResponseHandler.retryAfter(response.header("Retry-After"));
-                result.completeExceptionally(
-                        new HttpCallException(
-                                ErrorReason.SERVICE_UNAVAILABLE,
-                                where + (retryAfter == null ? "" : ", retry after " + retryAfter),
-                                code,
-                                retryAfter,
-                                null));
+            if (response.isSuccessful()) {
+                result.complete(response.code());
             } else {
-                result.completeExceptionally(
-                        new HttpCallException(
-                                ErrorReason.SERVICE_REJECTED, where, code, null, null));
+                result.completeExceptionally(HttpFailures.rejected(call, response));
             }
         } catch (RuntimeException e) {
             // Never leave the future pending: the element would wait for its operator timeout.
