@@ -1,5 +1,6 @@
 package dev.keyflow.core.async;
 
+import dev.keyflow.core.ErrorRecord;
 import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 
@@ -26,5 +27,12 @@ public abstract class KeyedBroadcastAsyncFunction<K, IN, B, S, R, OUT>
     public interface BroadcastContext {
         <BK, BV> BroadcastState<BK, BV> broadcastState(MapStateDescriptor<BK, BV> descriptor)
                 throws Exception;
+
+        /**
+         * Emits an error record about the broadcast element (for example a rejected rule bundle) on
+         * {@link dev.keyflow.core.KeyflowOutputs#ERRORS}; every parallel instance sees the same
+         * broadcast elements, so report from one instance only.
+         */
+        void error(ErrorRecord error);
     }
 }

@@ -10,25 +10,17 @@ import dev.keyflow.rules.BundleOutput;
 import dev.keyflow.rules.BundleProcessor;
 import dev.keyflow.rules.CompiledBundle;
 import dev.keyflow.rules.RegistryUpdate;
-import dev.keyflow.rules.Rollback;
-import dev.keyflow.rules.RuleBundleRegistry;
+import dev.keyflow.rules.RuleBundleState;
 import dev.keyflow.rules.Versioned;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.function.Consumer;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapStateDescriptor;
-import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
@@ -47,15 +39,8 @@ public final class BundleProcessFunction<K, IN, OUT>
 
     private static final long serialVersionUID = 1L;
 
-    /** The broadcast state: {@code v:<version>} to document, {@code active} to the version. */
-    public static final MapStateDescriptor<String, byte[]> BUNDLES =
-            new MapStateDescriptor<>(
-                    "keyflow-rule-bundles",
-                    Types.STRING,
-                    PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
-
-    private static final String ACTIVE = "active";
-    private static final String VERSION_PREFIX = "v:";
+    /** The broadcast state; see {@link RuleBundleState#DESCRIPTOR}. */
+    public static final MapStateDescriptor<String, byte[]> BUNDLES = RuleBundleState.DESCRIPTOR;
 
     private final BundleCompiler compiler;
     private final BundleProcessor<IN, OUT> processor;
@@ -63,8 +48,7 @@ public final class BundleProcessFunction<K, IN, OUT>
     private final int maxHeldPerKey;
     private final ErrorDetails<IN> errorDetails;
 
-    private transient RuleBundleRegistry registry;
-    private transient boolean restored;
+    private transient RuleBundleState bundles;
     private transient ListStateDescriptor<IN> heldDescriptor;
     private transient ValueStateDescriptor<Integer> countDescriptor;
     private transient ListState<IN> held;
@@ -85,7 +69,7 @@ public final class BundleProcessFunction<K, IN, OUT>
 
     @Override
     public void open(OpenContext openContext) {
-        registry = new RuleBundleRegistry(compiler);
+        bundles = new RuleBundleState(compiler);
         heldDescriptor = new ListStateDescriptor<>("keyflow-rules-held", inputType);
         countDescriptor = new ValueStateDescriptor<>("keyflow-rules-held-count", Types.INT);
         held = getRuntimeContext().getListState(heldDescriptor);
@@ -95,8 +79,7 @@ public final class BundleProcessFunction<K, IN, OUT>
     @Override
     public void processElement(IN value, ReadOnlyContext ctx, Collector<Versioned<OUT>> out)
             throws Exception {
-        restore(ctx.getBroadcastState(BUNDLES));
-        Optional<CompiledBundle> active = registry.active();
+        Optional<CompiledBundle> active = bundles.active(ctx.getBroadcastState(BUNDLES));
         if (active.isEmpty()) {
             hold(value, ctx);
             return;
@@ -146,9 +129,8 @@ public final class BundleProcessFunction<K, IN, OUT>
     public void processBroadcastElement(byte[] document, Context ctx, Collector<Versioned<OUT>> out)
             throws Exception {
         BroadcastState<String, byte[]> state = ctx.getBroadcastState(BUNDLES);
-        restore(state);
-        boolean first = registry.active().isEmpty();
-        RegistryUpdate update = registry.offer(document);
+        boolean first = bundles.active(state).isEmpty();
+        RegistryUpdate update = bundles.offer(document, state);
         if (update.status() == RegistryUpdate.Status.REJECTED) {
             // Every instance sees the same record; one report is enough.
             if (getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0) {
@@ -160,22 +142,6 @@ public final class BundleProcessFunction<K, IN, OUT>
             return;
         }
         CompiledBundle active = update.active().orElseThrow();
-        if (!state.contains(VERSION_PREFIX + active.version())) {
-            state.put(VERSION_PREFIX + active.version(), document);
-        }
-        state.put(ACTIVE, Long.toString(active.version()).getBytes(StandardCharsets.UTF_8));
-        List<String> dropped = new ArrayList<>();
-        for (Map.Entry<String, byte[]> entry : state.entries()) {
-            String key = entry.getKey();
-            if (key.startsWith(VERSION_PREFIX)
-                    && !registry.keptVersions()
-                            .contains(Long.parseLong(key.substring(VERSION_PREFIX.length())))) {
-                dropped.add(key);
-            }
-        }
-        for (String key : dropped) {
-            state.remove(key);
-        }
         if (first) {
             ctx.applyToKeyedState(
                     heldDescriptor,
@@ -191,33 +157,6 @@ public final class BundleProcessFunction<K, IN, OUT>
                         list.clear();
                     });
             ctx.applyToKeyedState(countDescriptor, (key, count) -> count.clear());
-        }
-    }
-
-    /** Rebuilds the registry from broadcast state once after a restore. */
-    private void restore(ReadOnlyBroadcastState<String, byte[]> state) throws Exception {
-        if (restored) {
-            return;
-        }
-        restored = true;
-        byte[] activeVersion = state.get(ACTIVE);
-        if (activeVersion == null) {
-            return;
-        }
-        TreeMap<Long, byte[]> documents = new TreeMap<>();
-        for (Map.Entry<String, byte[]> entry : state.immutableEntries()) {
-            if (entry.getKey().startsWith(VERSION_PREFIX)) {
-                documents.put(
-                        Long.parseLong(entry.getKey().substring(VERSION_PREFIX.length())),
-                        entry.getValue());
-            }
-        }
-        for (byte[] document : documents.values()) {
-            registry.offer(document); // accepted before; the same compiler accepts it again
-        }
-        long active = Long.parseLong(new String(activeVersion, StandardCharsets.UTF_8));
-        if (registry.active().map(b -> b.version() != active).orElse(true)) {
-            registry.offer(new Rollback(compiler.bundleName(), active));
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.keyflow.core.internal.async;
 
+import dev.keyflow.core.ErrorRecord;
+import dev.keyflow.core.KeyflowOutputs;
 import dev.keyflow.core.async.KeyedBroadcastAsyncFunction;
 import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -30,6 +32,11 @@ public final class KeyedBroadcastAsyncOperator<K, IN, B, OUT>
                 public <BK, BV> BroadcastState<BK, BV> broadcastState(
                         MapStateDescriptor<BK, BV> descriptor) throws Exception {
                     return getOperatorStateBackend().getBroadcastState(descriptor);
+                }
+
+                @Override
+                public void error(ErrorRecord error) {
+                    output.collect(KeyflowOutputs.ERRORS, new StreamRecord<>(error));
                 }
             };
 
