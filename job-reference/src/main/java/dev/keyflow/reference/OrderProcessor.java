@@ -14,6 +14,7 @@ import dev.keyflow.core.async.ProcessingException;
 import dev.keyflow.core.async.ReadContext;
 import dev.keyflow.enrichment.EnrichmentResult;
 import dev.keyflow.enrichment.HttpEnricher;
+import dev.keyflow.reference.orders.CommandType;
 import dev.keyflow.reference.orders.Customer;
 import dev.keyflow.reference.orders.Decision;
 import dev.keyflow.reference.orders.EventType;
@@ -36,6 +37,7 @@ import dev.keyflow.xml.XmlProcessor;
 import dev.keyflow.xml.XmlResult;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -43,6 +45,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
 
 /**
  * The keyed async stage of the reference pipeline, one order at a time, many orders at once: XSD
@@ -81,6 +85,9 @@ public final class OrderProcessor
     private transient RuleBundleState bundles;
     private transient StateAppender<OrderState, OrderMutation> appender;
     private transient ObjectMapper json;
+    private transient Map<CommandType, Counter> commandCounters;
+    private transient Counter accepted;
+    private transient Counter rejected;
 
     public OrderProcessor(
             BundleCompiler compiler,
@@ -102,6 +109,13 @@ public final class OrderProcessor
         bundles = new RuleBundleState(compiler);
         appender = StateAppender.open(log, getRuntimeContext());
         json = new ObjectMapper();
+        MetricGroup metrics = getRuntimeContext().getMetricGroup().addGroup("keyflow", "orders");
+        accepted = metrics.counter("accepted");
+        rejected = metrics.counter("rejected");
+        commandCounters = new EnumMap<>(CommandType.class);
+        for (CommandType type : CommandType.values()) {
+            commandCounters.put(type, metrics.addGroup("command", type.name()).counter("count"));
+        }
         customers.open();
     }
 
@@ -195,6 +209,14 @@ public final class OrderProcessor
             ApplyContext<String, Stamped<OrderCommand>> ctx)
             throws Exception {
         appender.appendAndEmit(ctx, outcome);
+        if (outcome.errors().isEmpty()) {
+            accepted.inc();
+        } else {
+            rejected.inc();
+        }
+        for (OrderCommand command : outcome.commands()) {
+            commandCounters.get(command.type()).inc();
+        }
     }
 
     /**

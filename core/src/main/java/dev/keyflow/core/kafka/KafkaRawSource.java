@@ -46,10 +46,12 @@ public final class KafkaRawSource {
 
     private final KafkaSource<RawRecord> source;
     private final String uid;
+    private final String name;
 
-    private KafkaRawSource(KafkaSource<RawRecord> source, String uid) {
+    private KafkaRawSource(KafkaSource<RawRecord> source, String uid, String name) {
         this.source = source;
         this.uid = uid;
+        this.name = name;
     }
 
     public static Builder builder() {
@@ -66,7 +68,7 @@ public final class KafkaRawSource {
             StreamExecutionEnvironment env, WatermarkStrategy<RawRecord> watermarks) {
         Objects.requireNonNull(env, "env");
         Objects.requireNonNull(watermarks, "watermarks");
-        return env.fromSource(source, watermarks, "kafka source", KeyflowTypes.RAW_RECORD).uid(uid);
+        return env.fromSource(source, watermarks, name, KeyflowTypes.RAW_RECORD).uid(uid);
     }
 
     /** Builds a {@link KafkaRawSource}. */
@@ -78,6 +80,7 @@ public final class KafkaRawSource {
         @Nullable private OffsetsInitializer stoppingOffsets;
         private final Properties properties = new Properties();
         private String uid = DEFAULT_UID;
+        private String name = "kafka source";
 
         private Builder() {
             properties.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -124,6 +127,12 @@ public final class KafkaRawSource {
             return this;
         }
 
+        /** The operator's name in the web UI and logs; default {@code kafka source}. */
+        public Builder name(String name) {
+            this.name = requireText(name, "name");
+            return this;
+        }
+
         /** The operator uid; must be stable across versions of the job. */
         public Builder uid(String uid) {
             this.uid = requireText(uid, "uid");
@@ -151,7 +160,7 @@ public final class KafkaRawSource {
             if (stoppingOffsets != null) {
                 builder.setBounded(stoppingOffsets);
             }
-            return new KafkaRawSource(builder.build(), uid);
+            return new KafkaRawSource(builder.build(), uid, name);
         }
     }
 
