@@ -29,7 +29,10 @@ public final class BundleSources {
             return BundleFormat.toJson(bundle);
         } catch (RuleRejectedException e) {
             throw new KeyflowConfigException(
-                    "rules.directory: the bundle in " + directory + " is invalid: " + e.getMessage(),
+                    "rules.directory: the bundle in "
+                            + directory
+                            + " is invalid: "
+                            + e.getMessage(),
                     e);
         }
     }

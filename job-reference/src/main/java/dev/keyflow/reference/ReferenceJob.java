@@ -74,8 +74,8 @@ public final class ReferenceJob {
     }
 
     /**
-     * Places where extra operators can be put into the pipeline (monitoring, or failure
-     * injection in tests); identity by default.
+     * Places where extra operators can be put into the pipeline (monitoring, or failure injection
+     * in tests); identity by default.
      */
     public interface Taps {
         /** No extra operators. */

@@ -14,9 +14,9 @@ import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 
 /**
- * Failures injected into a job running on a MiniCluster in this JVM. Each fault fires once per
- * test run (the flags are static, so a restarted task does not fire it again) and is counted, so
- * a test can assert that every planned failure really happened.
+ * Failures injected into a job running on a MiniCluster in this JVM. Each fault fires once per test
+ * run (the flags are static, so a restarted task does not fire it again) and is counted, so a test
+ * can assert that every planned failure really happened.
  */
 public final class Faults {
 
@@ -124,8 +124,7 @@ public final class Faults {
                     && subtask == 0
                     && COMPLETED_CHECKPOINTS.get() >= n
                     && fire(name, kind)) {
-                throw new InjectedFailure(
-                        name + ": " + kind + " after checkpoint " + checkpointId);
+                throw new InjectedFailure(name + ": " + kind + " after checkpoint " + checkpointId);
             }
         }
     }
