@@ -28,6 +28,7 @@ import dev.keyflow.rules.CompiledBundle;
 import dev.keyflow.rules.RegistryUpdate;
 import dev.keyflow.rules.RuleBundleState;
 import dev.keyflow.rules.RuleViolation;
+import dev.keyflow.rules.Severity;
 import dev.keyflow.state.EventLog;
 import dev.keyflow.state.Outcome;
 import dev.keyflow.state.Stamped;
@@ -170,7 +171,9 @@ public final class OrderProcessor
         List<ErrorRecord> violations = new ArrayList<>();
         for (RuleViolation violation :
                 bundle.validate(fields.asMap(), view.state().asRuleInput(), Map.of())) {
-            if (violation.isError()) {
+            // An ERROR rule that is false rejects the event; so does any rule that cannot be
+            // evaluated (fail-safe). INFO and WARNING rules only count.
+            if (violation.severity() == Severity.ERROR || violation.isError()) {
                 violations.add(
                         error(
                                         element,
@@ -336,7 +339,7 @@ public final class OrderProcessor
         return new OrderEvent(
                 fields.string("orderId"),
                 fields.string("eventId"),
-                EventType.valueOf(fields.string("type")),
+                EventType.valueOf(fields.string("eventType")),
                 fields.timestamp("occurredAt"),
                 fields.string("customerId"),
                 fields.string("sku"),

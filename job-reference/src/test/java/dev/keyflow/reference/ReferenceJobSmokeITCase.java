@@ -111,6 +111,13 @@ class ReferenceJobSmokeITCase {
                         "PLACED",
                         t0.plusSeconds(60),
                         "<c:CustomerId>cust-4</c:CustomerId>"));
+        docs.add(
+                xml(
+                        "E",
+                        "e12",
+                        "PLACED",
+                        t0.plusSeconds(60),
+                        "<c:CustomerId>cust-5</c:CustomerId>"));
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
         for (int i = 0; i < docs.size(); i++) {
             String doc = docs.get(i);
@@ -123,7 +130,9 @@ class ReferenceJobSmokeITCase {
             records.add(
                     new ProducerRecord<>(
                             input,
-                            Math.abs(key.hashCode()) % 2,
+                            i == docs.size() - 1
+                                    ? 0
+                                    : i == docs.size() - 2 ? 1 : Math.abs(key.hashCode()) % 2,
                             time,
                             key.getBytes(StandardCharsets.UTF_8),
                             doc.getBytes(StandardCharsets.UTF_8)));
@@ -157,11 +166,26 @@ class ReferenceJobSmokeITCase {
             try {
                 reader.until(
                         r -> r.count(outbox) >= 5 && r.count(dlq) >= 5,
-                        Duration.ofSeconds(30),
+                        Duration.ofSeconds(60),
                         "5 commands and 5 errors");
-            } finally {
-                reader.records(outbox).forEach(r -> System.out.println("OUT " + new String(r.value(), StandardCharsets.UTF_8)));
-                reader.records(dlq).forEach(r -> System.out.println("DLQ " + new String(r.headers().lastHeader(ErrorHeaders.MESSAGE).value(), StandardCharsets.UTF_8) + " " + new String(r.value(), StandardCharsets.UTF_8)));
+            } catch (AssertionError e) {
+                reader.records(outbox)
+                        .forEach(
+                                r ->
+                                        System.out.println(
+                                                "OUT "
+                                                        + new String(
+                                                                r.value(),
+                                                                StandardCharsets.UTF_8)));
+                reader.records(dlq)
+                        .forEach(
+                                r ->
+                                        System.out.println(
+                                                "DLQ "
+                                                        + new String(
+                                                                r.value(),
+                                                                StandardCharsets.UTF_8)));
+                throw e;
             }
             reader.poll(Duration.ofSeconds(1));
             List<String> commands =

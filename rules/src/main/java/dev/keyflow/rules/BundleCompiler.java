@@ -65,7 +65,13 @@ public final class BundleCompiler implements Serializable {
             throw new RuleRejectedException(
                     null, "bundle '" + bundle.name() + "' is not '" + bundleName + "'");
         }
-        CompiledRuleSet rules = bundle.celRuleSet().compile();
+        CelRuleSet ruleSet;
+        try {
+            ruleSet = bundle.celRuleSet();
+        } catch (IllegalArgumentException e) {
+            throw new RuleRejectedException(null, "fields: " + e.getMessage(), e);
+        }
+        CompiledRuleSet rules = ruleSet.compile();
         List<CompiledFilter> filters = new ArrayList<>(bundle.filters().size());
         for (FilterRule filter : bundle.filters()) {
             filters.add(AviatorFilter.builder(filter.id(), filter.script()).build().compile());

@@ -153,6 +153,48 @@ public final class CelRuleSet implements Serializable {
 
         private Builder() {}
 
+        /** CEL's type names, literals, macros and reserved words: not usable as field names. */
+        private static final java.util.Set<String> CEL_NAMES =
+                java.util.Set.of(
+                        "type",
+                        "int",
+                        "uint",
+                        "double",
+                        "bool",
+                        "string",
+                        "bytes",
+                        "list",
+                        "map",
+                        "null_type",
+                        "dyn",
+                        "null",
+                        "true",
+                        "false",
+                        "in",
+                        "has",
+                        "all",
+                        "exists",
+                        "exists_one",
+                        "filter",
+                        "as",
+                        "break",
+                        "const",
+                        "continue",
+                        "else",
+                        "for",
+                        "function",
+                        "if",
+                        "import",
+                        "let",
+                        "loop",
+                        "package",
+                        "namespace",
+                        "return",
+                        "var",
+                        "void",
+                        "while",
+                        "google");
+
         /** Declares a field the rules may read; its name must be a CEL identifier. */
         public Builder field(String name, FieldType type) {
             Checks.requireText(name, "name");
@@ -164,6 +206,15 @@ public final class CelRuleSet implements Serializable {
             if (name.equals(STATE) || name.equals(ENRICHMENT)) {
                 throw new IllegalArgumentException(
                         "name '" + name + "' is reserved for the " + name + " variable");
+            }
+            if (CEL_NAMES.contains(name)) {
+                // A field named like a CEL type or keyword would not shadow it: `type != 'x'`
+                // compares CEL's type `type` with a string and is always true.
+                throw new IllegalArgumentException(
+                        "name '"
+                                + name
+                                + "' is a CEL built-in or reserved word; rename the field"
+                                + " (e.g. eventType)");
             }
             fields.put(name, type);
             return this;

@@ -218,6 +218,11 @@ class CelRuleSetTest {
                 .hasMessageContaining("reserved");
         assertThatThrownBy(() -> builder.field("a-b", FieldType.INT))
                 .hasMessageContaining("name must be a CEL identifier");
+        // `type != 'X'` would compare CEL's type `type` with a string: always true.
+        assertThatThrownBy(() -> builder.field("type", FieldType.STRING))
+                .hasMessageContaining("'type' is a CEL built-in");
+        assertThatThrownBy(() -> builder.field("int", FieldType.INT))
+                .hasMessageContaining("CEL built-in");
         assertThatThrownBy(() -> builder.maxComprehensionIterations(0))
                 .hasMessageContaining("maxComprehensionIterations");
         assertThatThrownBy(() -> builder.rule(rule("a", "true")).rule(rule("a", "true")).build())

@@ -105,7 +105,19 @@ class RuleBundleRegistryTest {
                         List.of(),
                         List.of());
 
+        RuleBundle typeField =
+                new RuleBundle(
+                        TestBundles.NAME,
+                        1,
+                        "/Order/Id",
+                        Map.of("type", new FieldSpec("/Order/Type", FieldType.STRING)),
+                        null,
+                        Map.of(),
+                        List.of(),
+                        List.of());
+
         assertThat(error(registry.offer(escaping)).message()).contains("rule 'escape'");
+        assertThat(error(registry.offer(typeField)).message()).contains("'type' is a CEL built-in");
         assertThat(error(registry.offer(relativeKey)).message())
                 .contains("keyPath must be absolute");
         assertThat(error(registry.offer("name: [".getBytes(StandardCharsets.UTF_8))).message())
