@@ -165,7 +165,7 @@ public final class ReferenceJob {
                                                     .idleness(pipeline.idleness())
                                                     .build()));
             errors = errors.union(back.getSideOutput(KeyflowOutputs.ERRORS));
-            ordered = ordered.union(RetryTopic.delay(back));
+            ordered = ordered.union(RetryTopic.delay(back, pipeline.retryTopic().delay()));
         }
 
         // Rule bundles, broadcast to the processor.

@@ -75,11 +75,16 @@ public final class RetryTopic {
                 .name("retry topic -> envelopes");
     }
 
-    /** Holds each element until its {@value #NOT_BEFORE} time, keyed by the order id. */
-    public static SingleOutputStreamOperator<Envelope> delay(DataStream<Envelope> envelopes) {
+    /**
+     * Holds each element until its {@value #NOT_BEFORE} time, keyed by the order id, but never
+     * longer than {@code maxWait} after it arrived (a header cannot park an element for ever).
+     */
+    public static SingleOutputStreamOperator<Envelope> delay(
+            DataStream<Envelope> envelopes, java.time.Duration maxWait) {
+        long maxWaitMillis = maxWait.toMillis();
         return envelopes
                 .keyBy(Envelope::key)
-                .process(new Delay(), KeyflowTypes.ENVELOPE)
+                .process(new Delay(maxWaitMillis), KeyflowTypes.ENVELOPE)
                 .uid("retry-delay")
                 .name("retry delay");
     }
@@ -92,6 +97,18 @@ public final class RetryTopic {
             }
         }
         return kept;
+    }
+
+    private static Envelope withHeader(Envelope element, String name, long value) {
+        List<Header> headers = new ArrayList<>(element.headers().size());
+        for (Header header : element.headers()) {
+            if (!header.name().equals(name)) {
+                headers.add(header);
+            }
+        }
+        headers.add(Header.ofString(name, Long.toString(value)));
+        return new Envelope(
+                element.key(), element.eventTime(), element.payload(), headers, element.origin());
     }
 
     private static Optional<String> header(List<Header> headers, String name) {
@@ -154,6 +171,12 @@ public final class RetryTopic {
     private static final class Delay extends KeyedProcessFunction<String, Envelope, Envelope> {
         private static final long serialVersionUID = 1L;
 
+        private final long maxWaitMillis;
+
+        Delay(long maxWaitMillis) {
+            this.maxWaitMillis = maxWaitMillis;
+        }
+
         private transient ListState<Envelope> waiting;
         private transient ValueState<Long> timer;
 
@@ -172,8 +195,12 @@ public final class RetryTopic {
         @Override
         public void processElement(Envelope element, Context ctx, Collector<Envelope> out)
                 throws Exception {
-            long due = header(element.headers(), NOT_BEFORE).map(Long::parseLong).orElse(0L);
             long now = ctx.timerService().currentProcessingTime();
+            long due =
+                    Math.min(
+                            header(element.headers(), NOT_BEFORE).map(Long::parseLong).orElse(0L),
+                            now + maxWaitMillis);
+            element = withHeader(element, NOT_BEFORE, due);
             if (due <= now && timer.value() == null) {
                 out.collect(element);
                 return;

@@ -33,7 +33,7 @@ public final class ErrorRecordSerializer implements KafkaRecordSerializationSche
         String topic = error.isTransient() && retryTopic != null ? retryTopic : deadLetterTopic;
         RecordHeaders headers = new RecordHeaders();
         for (Header header : error.headers()) {
-            if (!header.name().startsWith(ErrorHeaders.PREFIX)) {
+            if (!ErrorHeaders.isWrittenBySink(header.name())) {
                 headers.add(header.name(), header.value());
             }
         }

@@ -5,7 +5,9 @@ package dev.keyflow.core.kafka;
  *
  * <p>The record value is the original payload and the original headers are kept, so that a DLQ
  * record can be replayed onto the input topic as it was. Headers of earlier failures (names
- * starting with {@value #PREFIX}) are replaced, not repeated. All values are UTF-8 strings.
+ * starting with {@code keyflow.error.} or {@code keyflow.origin.}) are replaced, not repeated;
+ * other headers, also other {@value #PREFIX} ones such as a job's retry bookkeeping, are kept. All
+ * values are UTF-8 strings.
  */
 public final class ErrorHeaders {
 
@@ -26,4 +28,9 @@ public final class ErrorHeaders {
     public static final String ORIGIN_TIMESTAMP = "keyflow.origin.timestamp";
 
     private ErrorHeaders() {}
+
+    /** Whether the error sink writes this header itself (and so drops an earlier copy). */
+    public static boolean isWrittenBySink(String name) {
+        return name.startsWith("keyflow.error.") || name.startsWith("keyflow.origin.");
+    }
 }

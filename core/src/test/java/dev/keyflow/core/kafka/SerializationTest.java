@@ -30,7 +30,9 @@ class SerializationTest {
                         .headers(
                                 List.of(
                                         Header.ofString("type", "OrderPlaced"),
-                                        Header.ofString("keyflow.error.reason", "OLD")))
+                                        Header.ofString("keyflow.error.reason", "OLD"),
+                                        Header.ofString("keyflow.origin.topic", "older"),
+                                        Header.ofString("keyflow.retry.attempt", "2")))
                         .origin(ORIGIN)
                         .attempt(2)
                         .ruleVersion("v3")
@@ -47,6 +49,7 @@ class SerializationTest {
         assertThat(headers(record))
                 .containsExactly(
                         "type=OrderPlaced",
+                        "keyflow.retry.attempt=2",
                         "keyflow.error.stage=VALIDATION",
                         "keyflow.error.reason=SCHEMA_VIOLATION",
                         "keyflow.error.transient=false",

@@ -1,0 +1,261 @@
+package dev.keyflow.reference.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.keyflow.core.ErrorReason;
+import dev.keyflow.core.kafka.ErrorHeaders;
+import dev.keyflow.core.testutils.KafkaBrokerExtension;
+import dev.keyflow.reference.config.ConfigLoader;
+import dev.keyflow.reference.config.ReferenceConfig;
+import dev.keyflow.reference.demo.CustomerService;
+import dev.keyflow.reference.demo.ExpectedCommand;
+import dev.keyflow.reference.demo.ExpectedOutcome;
+import dev.keyflow.reference.demo.Fate;
+import dev.keyflow.reference.demo.GeneratedEvent;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+
+/**
+ * One run of the reference pipeline against the real broker: its topics, the customer service, the
+ * configuration, producing generated events, and comparing what the job wrote (read with {@code
+ * read_committed}) with what the model expects.
+ */
+public final class PipelineFixture implements AutoCloseable {
+
+    public static final int PARTITIONS = 4;
+
+    private final KafkaBrokerExtension kafka;
+    public final String input;
+    public final String outbox;
+    public final String dlq;
+    public final String retry;
+    public final String rules;
+    public final CustomerService customers;
+
+    public PipelineFixture(KafkaBrokerExtension kafka, String name) {
+        this.kafka = kafka;
+        this.input = kafka.newTopic(name + ".orders", PARTITIONS);
+        this.outbox = kafka.newTopic(name + ".commands", PARTITIONS);
+        this.dlq = kafka.newTopic(name + ".dlq", 2);
+        this.retry = kafka.newTopic(name + ".retry", 2);
+        this.rules = kafka.newTopic(name + ".rules", 1);
+        this.customers = CustomerService.start(0);
+    }
+
+    /** The job's configuration for this fixture: small intervals, test-sized retries. */
+    public ReferenceConfig config(String groupId, Map<String, String> extra) {
+        Map<String, String> overrides = new HashMap<>();
+        overrides.put("job.name", groupId);
+        overrides.put("job.parallelism", "2");
+        overrides.put("kafka.bootstrap-servers", kafka.bootstrapServers());
+        overrides.put("kafka.group-id", groupId);
+        overrides.put("topics.input", input);
+        overrides.put("topics.outbox", outbox);
+        overrides.put("topics.dlq", dlq);
+        overrides.put("topics.retry", retry);
+        overrides.put("enrichment.url", customers.urlTemplate());
+        overrides.put("pipeline.async.initial-backoff", "20ms");
+        overrides.put("pipeline.async.max-backoff", "200ms");
+        overrides.put("pipeline.retry-topic.delay", "200ms");
+        overrides.put("checkpoints.interval", "500ms");
+        overrides.put("state.backend", "rocksdb");
+        overrides.putAll(extra);
+        return ConfigLoader.parse(ConfigLoader.defaultYaml(), overrides);
+    }
+
+    /** Produces events to their partitions, record timestamp = event time. */
+    public void produce(List<GeneratedEvent> events) {
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(events.size());
+        for (GeneratedEvent e : events) {
+            records.add(
+                    new ProducerRecord<>(
+                            input, e.partition(PARTITIONS), e.eventTime(), e.kafkaKey(), e.xml()));
+        }
+        kafka.client().produce(records);
+    }
+
+    /**
+     * Produces one valid event per partition at {@code time}, for orders no test expects anything
+     * of: they move every partition's watermark to {@code time - out-of-orderness}, so the
+     * resequencer releases everything before it. They stay buffered themselves.
+     */
+    public void produceClocks(Instant time) {
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        for (int p = 0; p < PARTITIONS; p++) {
+            String order = "clock-" + time.toEpochMilli() + "-" + p;
+            String xml =
+                    "<o:OrderEvent xmlns:o=\"urn:keyflow:orders:v1\""
+                            + " xmlns:c=\"urn:keyflow:common:v1\"><o:Header><o:OrderId>"
+                            + order
+                            + "</o:OrderId><o:EventId>"
+                            + order
+                            + "</o:EventId><o:OccurredAt>"
+                            + time
+                            + "</o:OccurredAt><o:Type>PLACED</o:Type></o:Header><o:Body>"
+                            + "<c:CustomerId>cust-50</c:CustomerId></o:Body></o:OrderEvent>";
+            records.add(
+                    new ProducerRecord<>(
+                            input,
+                            p,
+                            time.toEpochMilli(),
+                            order.getBytes(StandardCharsets.UTF_8),
+                            xml.getBytes(StandardCharsets.UTF_8)));
+        }
+        kafka.client().produce(records);
+    }
+
+    /** How many outbox and DLQ records the events' fates make. */
+    public static int[] expectedCounts(ExpectedOutcome expected, List<GeneratedEvent> events) {
+        int commands = 0;
+        int errors = 0;
+        for (GeneratedEvent e : events) {
+            Fate fate = expected.fate(e.eventId());
+            if (fate.isAccepted()) {
+                commands += fate.commands().size();
+            } else {
+                errors++;
+            }
+        }
+        return new int[] {commands, errors};
+    }
+
+    /** What the job wrote, as comparable values. */
+    public record Results(
+            List<String> commandLines,
+            Map<String, List<String>> errorsByEvent,
+            Map<String, List<Long>> sequencesByKey) {
+
+        /** Reads commands and errors out of outbox and DLQ records. */
+        public static Results of(
+                List<ConsumerRecord<byte[], byte[]>> outbox,
+                List<ConsumerRecord<byte[], byte[]>> dlq) {
+            List<String> lines = new ArrayList<>();
+            Map<String, List<Long>> sequences = new TreeMap<>();
+            for (ConsumerRecord<byte[], byte[]> record : outbox) {
+                ExpectedCommand command = ExpectedCommand.fromOutbox(record.value());
+                lines.add(command.line());
+                sequences
+                        .computeIfAbsent(command.key(), k -> new ArrayList<>())
+                        .add(command.sequence());
+            }
+            Collections.sort(lines);
+            Map<String, List<String>> errors = new TreeMap<>();
+            for (ConsumerRecord<byte[], byte[]> record : dlq) {
+                String eventId = ExpectedOutcome.eventIdOf(record.value()).orElse("<no event id>");
+                Header reason = record.headers().lastHeader(ErrorHeaders.REASON);
+                errors.computeIfAbsent(eventId, k -> new ArrayList<>())
+                        .add(
+                                reason == null
+                                        ? "<no reason>"
+                                        : new String(reason.value(), StandardCharsets.UTF_8));
+            }
+            return new Results(lines, errors, sequences);
+        }
+    }
+
+    /**
+     * Asserts that the job wrote exactly what the model expects: every command once, every rejected
+     * event once with its reason, and per order key command sequences 1, 2, 3, ...
+     */
+    public static void assertMatches(ExpectedOutcome expected, Results actual) {
+        Map<String, List<String>> expectedErrors = new TreeMap<>();
+        expected.errors().forEach((id, reason) -> expectedErrors.put(id, List.of(reason.name())));
+        assertThat(actual.errorsByEvent())
+                .as("DLQ: event id -> reasons")
+                .containsExactlyInAnyOrderEntriesOf(expectedErrors);
+        assertThat(actual.commandLines())
+                .as("outbox command lines (sorted)")
+                .containsExactlyElementsOf(expected.commandLines());
+        actual.sequencesByKey()
+                .forEach(
+                        (key, sequences) -> {
+                            List<Long> sorted = new ArrayList<>(sequences);
+                            Collections.sort(sorted);
+                            for (int i = 0; i < sorted.size(); i++) {
+                                assertThat(sorted.get(i))
+                                        .as("command sequence %d of key %s", i + 1, key)
+                                        .isEqualTo(i + 1L);
+                            }
+                        });
+    }
+
+    /** Counts DLQ records by reason (for readable summaries). */
+    public static Map<String, Long> countsByReason(Results results) {
+        Map<String, Long> counts = new TreeMap<>();
+        results.errorsByEvent()
+                .values()
+                .forEach(reasons -> reasons.forEach(r -> counts.merge(r, 1L, Long::sum)));
+        return counts;
+    }
+
+    /** The expected counts by reason, in the same shape. */
+    public static Map<String, Long> countsByReason(ExpectedOutcome expected) {
+        Map<String, Long> counts = new TreeMap<>();
+        for (Map.Entry<ErrorReason, Long> e : expected.countsByReason().entrySet()) {
+            counts.put(e.getKey().name(), e.getValue());
+        }
+        return counts;
+    }
+
+    /** Waits (at most {@code timeout}) until the reader has seen at least these counts. */
+    public void awaitAtLeast(CommittedReader reader, int commands, int errors, Duration timeout) {
+        reader.until(
+                r -> r.count(outbox) >= commands && r.count(dlq) >= errors,
+                timeout,
+                commands + " commands and " + errors + " errors");
+    }
+
+    /**
+     * Asserts that no transaction is left open on {@code topics}: a marker written to every
+     * partition after the run must become visible to a {@code read_committed} consumer (an open
+     * transaction would hold the last stable offset before it until the transaction times out).
+     */
+    public void assertNoOpenTransactions(String... topics) {
+        String marker = "marker-" + java.util.UUID.randomUUID();
+        List<ProducerRecord<byte[], byte[]>> markers = new ArrayList<>();
+        int expected = 0;
+        for (String topic : topics) {
+            int partitions = kafka.client().endOffsets(topic).size();
+            for (int p = 0; p < partitions; p++) {
+                markers.add(
+                        new ProducerRecord<>(
+                                topic, p, null, marker.getBytes(StandardCharsets.UTF_8)));
+                expected++;
+            }
+        }
+        kafka.client().produce(markers);
+        int wanted = expected;
+        try (CommittedReader reader = new CommittedReader(kafka.bootstrapServers(), topics)) {
+            reader.until(
+                    r -> {
+                        int seen = 0;
+                        for (String topic : topics) {
+                            for (ConsumerRecord<byte[], byte[]> record : r.records(topic)) {
+                                if (marker.equals(
+                                        new String(record.value(), StandardCharsets.UTF_8))) {
+                                    seen++;
+                                }
+                            }
+                        }
+                        return seen == wanted;
+                    },
+                    Duration.ofSeconds(30),
+                    "the end-of-run marker on every partition of " + List.of(topics));
+        }
+    }
+
+    @Override
+    public void close() {
+        customers.close();
+    }
+}
