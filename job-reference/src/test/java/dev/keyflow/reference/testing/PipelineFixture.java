@@ -52,6 +52,11 @@ public final class PipelineFixture implements AutoCloseable {
         this.customers = CustomerService.start(0);
     }
 
+    /** The broker the fixture's topics live on. */
+    public KafkaBrokerExtension kafka() {
+        return kafka;
+    }
+
     /** The job's configuration for this fixture: small intervals, test-sized retries. */
     public ReferenceConfig config(String groupId, Map<String, String> extra) {
         Map<String, String> overrides = new HashMap<>();

@@ -1,0 +1,113 @@
+package dev.keyflow.reference.testing;
+
+import dev.keyflow.reference.ReferenceJob;
+import dev.keyflow.reference.config.ReferenceConfig;
+import dev.keyflow.reference.demo.ExpectedOutcome;
+import dev.keyflow.reference.demo.GeneratedEvent;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * One run of the reference job on the MiniCluster of the test: produce the MAIN phase and clock
+ * events, start the job, wait for the MAIN results, produce the LATE phase, wait for everything,
+ * stop with a savepoint.
+ */
+/** One job run: produce MAIN, release it, produce LATE, stop with a savepoint. */
+public final class PipelineRun {
+    final PipelineFixture fixture;
+    final List<GeneratedEvent> events;
+    public final JobClient job;
+
+    private PipelineRun(PipelineFixture fixture, List<GeneratedEvent> events, JobClient job) {
+        this.fixture = fixture;
+        this.events = events;
+        this.job = job;
+    }
+
+    public static PipelineRun start(
+            PipelineFixture fixture,
+            ReferenceConfig config,
+            List<GeneratedEvent> events,
+            ReferenceJob.Taps taps)
+            throws Exception {
+        List<GeneratedEvent> main = phase(events, GeneratedEvent.Phase.MAIN);
+        fixture.produce(main);
+        long lastMain = main.stream().mapToLong(GeneratedEvent::eventTime).max().orElse(0);
+        fixture.produceClocks(Instant.ofEpochMilli(lastMain).plusSeconds(30));
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.getExecutionEnvironment(config.toFlinkConfiguration());
+        ReferenceJob.build(env, config, taps);
+        return new PipelineRun(fixture, events, env.executeAsync(config.job().name()));
+    }
+
+    /** Waits for the MAIN phase's results, produces the LATE phase, waits for everything. */
+    public void awaitAll(ExpectedOutcome expected, Duration timeout) {
+        List<GeneratedEvent> main = phase(events, GeneratedEvent.Phase.MAIN);
+        int[] mainCounts = PipelineFixture.expectedCounts(expected, main);
+        int[] allCounts = PipelineFixture.expectedCounts(expected, events);
+        try (CommittedReader reader =
+                new CommittedReader(
+                        fixture.kafka().bootstrapServers(), fixture.outbox, fixture.dlq)) {
+            fixture.awaitAtLeast(reader, mainCounts[0], mainCounts[1], timeout);
+            fixture.produce(phase(events, GeneratedEvent.Phase.LATE));
+            fixture.awaitAtLeast(reader, allCounts[0], allCounts[1], timeout);
+        } catch (AssertionError e) {
+            PipelineFixture.Results now = results();
+            throw new AssertionError(
+                    e.getMessage()
+                            + "; by reason "
+                            + PipelineFixture.countsByReason(now)
+                            + ", expected "
+                            + PipelineFixture.countsByReason(expected)
+                            + "; retry topic records: "
+                            + fixture.kafka().client().readCommitted(fixture.retry).size(),
+                    e);
+        }
+    }
+
+    /** Stops the job with a savepoint, so that its last transactions are committed. */
+    public String stop(Path savepoints) throws Exception {
+        return job.stopWithSavepoint(
+                        false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
+                .get();
+    }
+
+    public PipelineFixture.Results results() {
+        return PipelineFixture.Results.of(
+                fixture.kafka().client().readCommitted(fixture.outbox),
+                fixture.kafka().client().readCommitted(fixture.dlq));
+    }
+
+    public long serviceUnavailableRetries() {
+        return fixture.kafka().client().readCommitted(fixture.retry).stream()
+                .filter(
+                        r ->
+                                "SERVICE_UNAVAILABLE"
+                                        .equals(
+                                                new String(
+                                                        r.headers()
+                                                                .lastHeader(
+                                                                        dev.keyflow.core.kafka
+                                                                                .ErrorHeaders
+                                                                                .REASON)
+                                                                .value(),
+                                                        java.nio.charset.StandardCharsets.UTF_8)))
+                .count();
+    }
+
+    public long downPlacedEvents(ExpectedOutcome expected) {
+        return expected.errors().values().stream()
+                .filter(r -> r == dev.keyflow.core.ErrorReason.RETRIES_EXHAUSTED)
+                .count();
+    }
+
+    public static List<GeneratedEvent> phase(List<GeneratedEvent> events, GeneratedEvent.Phase p) {
+        return events.stream().filter(e -> e.phase() == p).collect(Collectors.toList());
+    }
+}
