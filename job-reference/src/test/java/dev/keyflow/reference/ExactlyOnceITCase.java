@@ -148,10 +148,10 @@ class ExactlyOnceITCase {
                             "record-before-outbox:EXCEPTION_ON_RECORD",
                             "during-checkpoint:EXCEPTION_DURING_CHECKPOINT");
             PipelineFixture.Results results = run.results();
+            PipelineFixture.assertMatches(expected, results);
             assertThat(PipelineFixture.countsByReason(results))
                     .as("DLQ counts by reason (seed %d)", seed)
                     .isEqualTo(PipelineFixture.countsByReason(expected));
-            PipelineFixture.assertMatches(expected, results);
             assertThat(run.serviceUnavailableRetries())
                     .isEqualTo(3 * run.downPlacedEvents(expected));
             fixture.assertNoOpenTransactions(fixture.outbox, fixture.dlq, fixture.retry);

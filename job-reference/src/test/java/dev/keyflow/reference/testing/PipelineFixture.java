@@ -138,7 +138,8 @@ public final class PipelineFixture implements AutoCloseable {
     public record Results(
             List<String> commandLines,
             Map<String, List<String>> errorsByEvent,
-            Map<String, List<Long>> sequencesByKey) {
+            Map<String, List<Long>> sequencesByKey,
+            Map<String, List<String>> messagesByEvent) {
 
         /** Reads commands and errors out of outbox and DLQ records. */
         public static Results of(
@@ -155,6 +156,7 @@ public final class PipelineFixture implements AutoCloseable {
             }
             Collections.sort(lines);
             Map<String, List<String>> errors = new TreeMap<>();
+            Map<String, List<String>> messages = new TreeMap<>();
             for (ConsumerRecord<byte[], byte[]> record : dlq) {
                 String eventId = ExpectedOutcome.eventIdOf(record.value()).orElse("<no event id>");
                 Header reason = record.headers().lastHeader(ErrorHeaders.REASON);
@@ -163,8 +165,14 @@ public final class PipelineFixture implements AutoCloseable {
                                 reason == null
                                         ? "<no reason>"
                                         : new String(reason.value(), StandardCharsets.UTF_8));
+                Header message = record.headers().lastHeader(ErrorHeaders.MESSAGE);
+                messages.computeIfAbsent(eventId, k -> new ArrayList<>())
+                        .add(
+                                message == null
+                                        ? ""
+                                        : new String(message.value(), StandardCharsets.UTF_8));
             }
-            return new Results(lines, errors, sequences);
+            return new Results(lines, errors, sequences, messages);
         }
     }
 
@@ -175,8 +183,20 @@ public final class PipelineFixture implements AutoCloseable {
     public static void assertMatches(ExpectedOutcome expected, Results actual) {
         Map<String, List<String>> expectedErrors = new TreeMap<>();
         expected.errors().forEach((id, reason) -> expectedErrors.put(id, List.of(reason.name())));
+        Map<String, List<String>> unexpected = new TreeMap<>();
+        actual.errorsByEvent()
+                .forEach(
+                        (id, reasons) -> {
+                            if (!reasons.equals(expectedErrors.get(id))) {
+                                unexpected.put(
+                                        id,
+                                        List.of(
+                                                reasons + " expected " + expectedErrors.get(id),
+                                                String.valueOf(actual.messagesByEvent().get(id))));
+                            }
+                        });
         assertThat(actual.errorsByEvent())
-                .as("DLQ: event id -> reasons")
+                .as("DLQ: event id -> reasons; unexpected: %s", unexpected)
                 .containsExactlyInAnyOrderEntriesOf(expectedErrors);
         assertThat(actual.commandLines())
                 .as("outbox command lines (sorted)")

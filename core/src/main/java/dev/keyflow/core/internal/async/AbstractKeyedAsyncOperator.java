@@ -421,6 +421,8 @@ public abstract class AbstractKeyedAsyncOperator<K, IN, OUT>
         context.current = entry;
         try {
             userFunction.onFailure(entry.element, failure, context);
+        } catch (DownstreamFailure e) {
+            throw e.downstream();
         } catch (Exception e) {
             if (settings.exceptionPolicy() == ExceptionPolicy.FAIL_JOB) {
                 throw e;
@@ -448,6 +450,8 @@ public abstract class AbstractKeyedAsyncOperator<K, IN, OUT>
         context.current = entry;
         try {
             userFunction.apply(entry.element, result, context);
+        } catch (DownstreamFailure e) {
+            throw e.downstream();
         } catch (Exception e) {
             if (settings.exceptionPolicy() == ExceptionPolicy.FAIL_JOB) {
                 throw e;
@@ -580,6 +584,22 @@ public abstract class AbstractKeyedAsyncOperator<K, IN, OUT>
     private record AttemptContext(String idempotencyKey, int attempt) implements AsyncContext {}
 
     /** The read and apply context; reused, pointing at the element being handled. */
+    /**
+     * An exception thrown by a downstream (chained) operator while this one emitted: it is not a
+     * failure of the user function, so it must fail the task and never become an error record.
+     */
+    private static final class DownstreamFailure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        DownstreamFailure(RuntimeException downstream) {
+            super(downstream);
+        }
+
+        RuntimeException downstream() {
+            return (RuntimeException) getCause();
+        }
+    }
+
     private final class Context implements ApplyContext<K, OUT> {
         Entry<K, IN> current;
         private final StreamRecord<OUT> reuse = new StreamRecord<>(null);
@@ -612,16 +632,24 @@ public abstract class AbstractKeyedAsyncOperator<K, IN, OUT>
                 reuse.replace(value);
                 reuse.eraseTimestamp();
             }
-            output.collect(reuse);
+            try {
+                output.collect(reuse);
+            } catch (RuntimeException e) {
+                throw new DownstreamFailure(e);
+            }
         }
 
         @Override
         public <X> void output(OutputTag<X> tag, X value) {
-            output.collect(
-                    tag,
-                    current.hasTimestamp
-                            ? new StreamRecord<>(value, current.timestamp)
-                            : new StreamRecord<>(value));
+            try {
+                output.collect(
+                        tag,
+                        current.hasTimestamp
+                                ? new StreamRecord<>(value, current.timestamp)
+                                : new StreamRecord<>(value));
+            } catch (RuntimeException e) {
+                throw new DownstreamFailure(e);
+            }
         }
 
         @Override
