@@ -36,12 +36,41 @@ public final class PipelineRun {
             List<GeneratedEvent> events,
             ReferenceJob.Taps taps)
             throws Exception {
+        produceMainAndClocks(fixture, events);
+        return launch(fixture, config, events, taps, conf -> {});
+    }
+
+    /** Produces the MAIN phase and, after it, one clock event per partition 30 s later. */
+    public static void produceMainAndClocks(PipelineFixture fixture, List<GeneratedEvent> events) {
         List<GeneratedEvent> main = phase(events, GeneratedEvent.Phase.MAIN);
         fixture.produce(main);
         long lastMain = main.stream().mapToLong(GeneratedEvent::eventTime).max().orElse(0);
         fixture.produceClocks(Instant.ofEpochMilli(lastMain).plusSeconds(30));
-        StreamExecutionEnvironment env =
-                StreamExecutionEnvironment.getExecutionEnvironment(config.toFlinkConfiguration());
+    }
+
+    /** Starts the job (nothing is produced); {@code customize} may change Flink settings. */
+    public static PipelineRun launch(
+            PipelineFixture fixture,
+            ReferenceConfig config,
+            List<GeneratedEvent> events,
+            ReferenceJob.Taps taps,
+            java.util.function.Consumer<org.apache.flink.configuration.Configuration> customize)
+            throws Exception {
+        org.apache.flink.configuration.Configuration conf = config.toFlinkConfiguration();
+        // Fast restarts, so that a run with several injected failures stays short.
+        conf.set(
+                org.apache.flink.configuration.RestartStrategyOptions.RESTART_STRATEGY,
+                "fixed-delay");
+        conf.set(
+                org.apache.flink.configuration.RestartStrategyOptions
+                        .RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS,
+                100);
+        conf.set(
+                org.apache.flink.configuration.RestartStrategyOptions
+                        .RESTART_STRATEGY_FIXED_DELAY_DELAY,
+                Duration.ofMillis(200));
+        customize.accept(conf);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         ReferenceJob.build(env, config, taps);
         return new PipelineRun(fixture, events, env.executeAsync(config.job().name()));
     }
