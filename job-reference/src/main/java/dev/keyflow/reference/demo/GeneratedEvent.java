@@ -25,7 +25,13 @@ public final class GeneratedEvent {
          * Produced after the main phase with an event time an hour before the start: the job's
          * watermark has passed it, so it is {@link ErrorReason#LATE}.
          */
-        LATE
+        LATE,
+        /**
+         * Produced last, one per Kafka partition ({@link OrderGenerator#clockEvents}): a PLACED
+         * event of a fresh order for a NORMAL customer, with an event time well after every other
+         * event, so that each partition's watermark passes everything produced before it.
+         */
+        CLOCK
     }
 
     /** What is deliberately wrong with the document, and the reason the job rejects it with. */

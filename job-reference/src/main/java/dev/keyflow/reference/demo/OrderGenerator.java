@@ -14,10 +14,12 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
 import javax.annotation.Nullable;
 
@@ -56,7 +58,9 @@ import javax.annotation.Nullable;
  * {@link Defect}s (the defective document replaces the lifecycle event, so its order goes on
  * without it). Then {@link Phase#LATE}: {@link Settings#lateShare()} of the events, valid documents
  * for existing orders with event times from {@code start - 1 h}; produce them after the main phase
- * has been read (the watermark must have passed {@code start}), they are all {@code LATE}.
+ * has been read (the watermark must have passed {@code start}), they are all {@code LATE}. {@link
+ * #clockEvents} makes the {@link Phase#CLOCK} events that move every partition's watermark past the
+ * rest.
  */
 public final class OrderGenerator {
 
@@ -83,6 +87,88 @@ public final class OrderGenerator {
     public static List<GeneratedEvent> generate(Settings settings) {
         Objects.requireNonNull(settings, "settings");
         return new Run(settings).generate();
+    }
+
+    /**
+     * One {@link Phase#CLOCK} event per partition in {@code [0, partitions)}, to be produced after
+     * {@code events}: a valid PLACED event of a fresh order ({@code clock-<n>}, chosen so that
+     * {@link GeneratedEvent#partition} is the partition) for a NORMAL customer, with the event time
+     * {@code after} past the latest of {@code events}. Once a partition's clock event is read, its
+     * watermark (bounded out-of-orderness shorter than {@code after}) passes every earlier event,
+     * so a resequencer releases them; the clock events themselves stay buffered until the watermark
+     * moves on again (a drained stop ends with the maximum watermark). The model's fate of each:
+     * accepted with one SEND_CONFIRMATION command. Event ids and indexes continue those of {@code
+     * events}.
+     */
+    public static List<GeneratedEvent> clockEvents(
+            List<GeneratedEvent> events, int partitions, Duration after) {
+        Objects.requireNonNull(events, "events");
+        Objects.requireNonNull(after, "after");
+        if (partitions < 1) {
+            throw new IllegalArgumentException("partitions must be at least 1, was " + partitions);
+        }
+        if (after.toMillis() < 1) {
+            throw new IllegalArgumentException("after must be at least 1 ms, was " + after);
+        }
+        long latest = Long.MIN_VALUE;
+        Set<String> eventIds = new HashSet<>();
+        Set<String> orderIds = new HashSet<>();
+        for (GeneratedEvent e : events) {
+            latest = Math.max(latest, e.eventTime());
+            eventIds.add(e.eventId());
+            if (e.orderId() != null) {
+                orderIds.add(e.orderId());
+            }
+        }
+        long eventTime =
+                (events.isEmpty() ? Instant.now().toEpochMilli() : latest) + after.toMillis();
+        String[] orderOf = new String[partitions];
+        int found = 0;
+        for (int n = 1; found < partitions; n++) {
+            String orderId = "clock-" + n;
+            int partition = Math.floorMod(orderId.hashCode(), partitions);
+            if (orderOf[partition] == null && !orderIds.contains(orderId)) {
+                orderOf[partition] = orderId;
+                found++;
+            }
+        }
+        Random unused = new Random(0); // only defective documents draw from it
+        List<GeneratedEvent> clocks = new ArrayList<>(partitions);
+        int next = events.size() + 1;
+        for (int p = 0; p < partitions; p++) {
+            String eventId = "e-" + next;
+            while (eventIds.contains(eventId)) {
+                eventId = "e-" + ++next;
+            }
+            next++;
+            String customerId = CustomerClass.NORMAL.customerId(p);
+            Planned planned =
+                    new Planned(
+                            orderOf[p],
+                            EventType.PLACED,
+                            new Fields(customerId, null, null, null, null, null, null, null),
+                            null);
+            String xml = Documents.write(planned, eventId, eventTime, Defect.NONE, unused);
+            clocks.add(
+                    new GeneratedEvent(
+                            events.size() + p,
+                            eventId,
+                            orderOf[p],
+                            eventTime,
+                            Phase.CLOCK,
+                            EventType.PLACED,
+                            Defect.NONE,
+                            planned.fields,
+                            false,
+                            xml.getBytes(StandardCharsets.UTF_8),
+                            null));
+        }
+        Map<String, Fate> fates = ExpectedOutcome.of(clocks).fates();
+        List<GeneratedEvent> withFates = new ArrayList<>(partitions);
+        for (GeneratedEvent e : clocks) {
+            withFates.add(e.withFate(fates.get(e.eventId())));
+        }
+        return Collections.unmodifiableList(withFates);
     }
 
     /**

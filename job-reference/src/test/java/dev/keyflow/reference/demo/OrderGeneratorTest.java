@@ -256,6 +256,42 @@ class OrderGeneratorTest {
     }
 
     @Test
+    void clockEventsAreOneFreshPlacementPerPartitionAfterEverythingElse() throws Exception {
+        List<GeneratedEvent> clocks = OrderGenerator.clockEvents(events, 4, Duration.ofMinutes(1));
+
+        long latest = events.stream().mapToLong(GeneratedEvent::eventTime).max().orElseThrow();
+        assertThat(clocks).hasSize(4);
+        java.util.Set<String> orders = new java.util.HashSet<>();
+        events.forEach(e -> orders.add(e.orderId()));
+        for (int p = 0; p < 4; p++) {
+            GeneratedEvent clock = clocks.get(p);
+            assertThat(clock.phase()).isEqualTo(Phase.CLOCK);
+            assertThat(clock.partition(4)).isEqualTo(p);
+            assertThat(clock.index()).isEqualTo(events.size() + p);
+            assertThat(clock.eventId()).isEqualTo("e-" + (events.size() + p + 1));
+            assertThat(clock.eventTime()).isEqualTo(latest + 60_000);
+            assertThat(orders).doesNotContain(clock.orderId());
+            assertThat(CustomerClass.of(clock.fields().customerId()))
+                    .isEqualTo(CustomerClass.NORMAL);
+            schemas.validate(clock.xml());
+            assertThat(clock.fate().commands())
+                    .singleElement()
+                    .satisfies(
+                            c ->
+                                    assertThat(c.type())
+                                            .isEqualTo(
+                                                    dev.keyflow.reference.orders.CommandType
+                                                            .SEND_CONFIRMATION));
+        }
+        List<GeneratedEvent> all = new ArrayList<>(events);
+        all.addAll(clocks);
+        ExpectedOutcome withClocks = ExpectedOutcome.of(all);
+        ExpectedOutcome without = ExpectedOutcome.of(events);
+        assertThat(withClocks.totalCommands()).isEqualTo(without.totalCommands() + 4);
+        assertThat(withClocks.errors()).isEqualTo(without.errors());
+    }
+
+    @Test
     void partitionsByOrderKeepingProductionOrder() {
         Map<Integer, List<GeneratedEvent>> partitions = OrderGenerator.partition(events, 4);
 
