@@ -23,11 +23,15 @@ public final class PipelineRun {
     final PipelineFixture fixture;
     final List<GeneratedEvent> events;
     public final JobClient job;
+    private final java.util.concurrent.ScheduledExecutorService ticker =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
 
     private PipelineRun(PipelineFixture fixture, List<GeneratedEvent> events, JobClient job) {
         this.fixture = fixture;
         this.events = events;
         this.job = job;
+        // Keep the stream alive, as production traffic would (see PipelineFixture#tick).
+        ticker.scheduleWithFixedDelay(fixture::tick, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     public static PipelineRun start(
@@ -102,6 +106,7 @@ public final class PipelineRun {
 
     /** Stops the job with a savepoint, so that its last transactions are committed. */
     public String stop(Path savepoints) throws Exception {
+        ticker.shutdownNow();
         return job.stopWithSavepoint(
                         false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
                 .get();
