@@ -1,0 +1,275 @@
+package dev.keyflow.reference.benchmarks;
+
+import dev.keyflow.reference.benchmarks.EndToEndBenchmark.Job;
+import dev.keyflow.reference.benchmarks.EndToEndBenchmark.Result;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.TreeSet;
+
+/** Writes the end-to-end benchmark's report ({@code docs/benchmarks.md}) and chart (SVG). */
+final class Report {
+
+    static final Path MARKDOWN = Path.of(System.getProperty("report", "docs/benchmarks.md"));
+    static final Path CHART = MARKDOWN.resolveSibling("benchmarks").resolve("e2e.svg");
+
+    private Report() {}
+
+    static void write(
+            List<Result> results, String loadBefore, String loadAfter, boolean preliminary)
+            throws IOException {
+        Files.createDirectories(CHART.getParent());
+        Files.writeString(CHART, Chart.svg(sweep(results)));
+        Files.writeString(MARKDOWN, markdown(results, loadBefore, loadAfter, preliminary));
+    }
+
+    private static List<Result> sweep(List<Result> results) {
+        List<Result> sweep = new ArrayList<>();
+        for (Result r : results) {
+            if (r.size() == 1024 && r.keys() == 0) {
+                sweep.add(r);
+            }
+        }
+        return sweep;
+    }
+
+    static String markdown(
+            List<Result> results, String loadBefore, String loadAfter, boolean preliminary) {
+        StringBuilder md = new StringBuilder();
+        md.append("# Benchmarks\n\n");
+        if (preliminary) {
+            md.append(
+                    "> **Preliminary**: a short run (`-Dshort=true`, a few seconds of data per run)"
+                            + " on a machine shared with other builds (load average "
+                            + loadBefore
+                            + " at the start, "
+                            + loadAfter
+                            + " at the end). It checks the set-up; its figures are not the"
+                            + " benchmark's.\n\n");
+        }
+        md.append(
+                "End to end: keyflow's reference pipeline against the job a competent Flink"
+                        + " developer would write from the same design without keyflow, on the"
+                        + " same input, the same customer service and the same Flink settings."
+                        + " Micro-benchmarks of the parts: [XML](benchmarks/xml.md),"
+                        + " [rules](benchmarks/rules.md), [state](benchmarks/state.md),"
+                        + " [keyed async](keyed-async.md#benchmark). Where the time goes:"
+                        + " [analysis](benchmarks/e2e-analysis.md).\n\n");
+        md.append("## Machine and settings\n\n");
+        md.append(
+                String.format(
+                        Locale.ROOT,
+                        "- %s; %d cores (`nproc`), JVM %s %s, max heap %d MB; load average %s at"
+                                + " the start, %s at the end\n",
+                        LocalDate.now(),
+                        Runtime.getRuntime().availableProcessors(),
+                        System.getProperty("java.vm.name"),
+                        System.getProperty("java.vm.version"),
+                        Runtime.getRuntime().maxMemory() / (1024 * 1024),
+                        loadBefore,
+                        loadAfter));
+        md.append(
+                "- Everything in one JVM: the Kafka broker (KRaft, one node), a Flink MiniCluster"
+                        + " (1 task manager, 2 slots, parallelism 2, 512 MB managed memory), the"
+                        + " demo customer service (5 ms per answer), the producer and the"
+                        + " read_committed reader of the outbox.\n"
+                        + "- Both jobs: RocksDB (incremental), checkpoints every 10 s to a local"
+                        + " directory, exactly-once Kafka sinks (outbox and DLQ), input topic with"
+                        + " 2 partitions, generic types off for keyflow.\n"
+                        + "- keyflow: the reference configuration (resequencer on, 5 s"
+                        + " out-of-orderness, keyed async capacity 1000, 64 HTTP requests in"
+                        + " flight per subtask, event log snapshot every 100 mutations).\n"
+                        + "- Input: the demo generator, in order per key (no displaced or late"
+                        + " events: the straightforward job has no resequencer), 1% invalid"
+                        + " documents, 1% invalid transitions, customers 98% normal, 1% unknown, 1%"
+                        + " blocked (no flaky or down customers: no retries). Messages padded to"
+                        + " 1 KB or 10 KB with an XML comment inside the body (schema-valid, same"
+                        + " fields). About one event in 5.5 is a `PLACED` that calls the"
+                        + " service.\n"
+                        + "- Throughput = input events / (first input past the key stage -> last"
+                        + " command at the outbox sink), taken inside the job. Drain = job"
+                        + " submission -> all commands visible to a read_committed consumer"
+                        + " (includes start-up and the last checkpoint's commit). Latency ="
+                        + " moment the first command of an input was polled by a read_committed"
+                        + " consumer - the input's produce time (its Kafka timestamp), joined by"
+                        + " `eventId`. CPU = process CPU load (all cores = 100%), averaged; heap ="
+                        + " the highest used heap seen.\n\n");
+
+        md.append(
+                "## Command\n\n```bash\n./bench e2e            # full run, about 15 minutes\n"
+                        + "./bench e2e -Dshort=true   # a few seconds per run, to check the set-up\n```\n\n");
+
+        List<Result> sweep = sweep(results);
+        if (!sweep.isEmpty()) {
+            md.append("## Offered load, 1 KB messages\n\n");
+            md.append(
+                    "Fixed rates: the job runs first, then the producer offers the rate for the"
+                            + " run's duration with the record timestamp = the wall clock. `max`:"
+                            + " the events are produced first, then the job drains them (its"
+                            + " latency is queueing, not shown). A rate above 1.5x a job's"
+                            + " maximum is not run.\n\n");
+            md.append(
+                    "| offered | keyflow events/s | keyflow p50 / p95 / p99 / max ms"
+                            + " | straightforward events/s | straightforward p50 / p95 / p99 / max ms"
+                            + " | throughput ratio | p99 ratio |\n");
+            md.append("|---|---:|---:|---:|---:|---:|---:|\n");
+            TreeSet<Integer> loads = new TreeSet<>();
+            sweep.forEach(r -> loads.add(r.offered()));
+            List<Integer> ordered = new ArrayList<>(loads);
+            ordered.remove(Integer.valueOf(0));
+            ordered.add(0);
+            for (int offered : ordered) {
+                Optional<Result> k = find(sweep, Job.KEYFLOW, offered);
+                Optional<Result> p = find(sweep, Job.PLAIN, offered);
+                md.append("| ")
+                        .append(offered == 0 ? "max" : String.format(Locale.ROOT, "%,d/s", offered))
+                        .append(" | ")
+                        .append(k.map(Report::throughput).orElse("not run"))
+                        .append(" | ")
+                        .append(k.map(r -> latency(r, offered)).orElse("-"))
+                        .append(" | ")
+                        .append(p.map(Report::throughput).orElse("not run"))
+                        .append(" | ")
+                        .append(p.map(r -> latency(r, offered)).orElse("-"))
+                        .append(" | ")
+                        .append(
+                                k.isPresent() && p.isPresent() && p.get().throughput() > 0
+                                        ? String.format(
+                                                Locale.ROOT,
+                                                "%.1fx",
+                                                k.get().throughput() / p.get().throughput())
+                                        : "-")
+                        .append(" | ")
+                        .append(
+                                offered != 0
+                                                && k.isPresent()
+                                                && p.isPresent()
+                                                && p.get().latencyMs()[2] > 0
+                                        ? String.format(
+                                                Locale.ROOT,
+                                                "%.2f",
+                                                k.get().latencyMs()[2] / p.get().latencyMs()[2])
+                                        : "-")
+                        .append(" |\n");
+            }
+            md.append(
+                    "\n![throughput and p99 latency against offered load](benchmarks/e2e.svg)\n\n");
+        }
+
+        md.append("## Maximum rate: keys and message size\n\n");
+        md.append(
+                "Pre-produced events (event times as if produced at 20,000/s), then the job drains"
+                        + " them. `keys` = distinct orders (blank: the generator's default, events"
+                        + " / 5); an order has about 5.5 events, so few keys cap the events.\n\n");
+        md.append(
+                "| job | keys | size | events | commands | events/s | drain s | checkpoints | cp"
+                        + " avg / max ms | cp avg / max size | state size | CPU | heap MB |\n");
+        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (Result r : results) {
+            if (r.offered() != 0) {
+                continue;
+            }
+            md.append(
+                    String.format(
+                            Locale.ROOT,
+                            "| %s | %s | %s | %,d | %,d%s | %s | %.1f | %d | %d / %d | %s / %s | %s |"
+                                    + " %.0f%% | %d |\n",
+                            r.job().label,
+                            r.keys() == 0 ? "" : String.format(Locale.ROOT, "%,d", r.keys()),
+                            r.size() >= 1024 ? (r.size() / 1024) + " KB" : r.size() + " B",
+                            r.events(),
+                            r.commandsSeen(),
+                            r.complete() ? "" : " of " + r.commandsExpected() + " (timed out)",
+                            throughput(r),
+                            r.drainSeconds(),
+                            r.checkpoints().completed(),
+                            r.checkpoints().avgMs(),
+                            r.checkpoints().maxMs(),
+                            bytes(r.checkpoints().avgBytes()),
+                            bytes(r.checkpoints().maxBytes()),
+                            bytes(r.checkpoints().stateBytes()),
+                            r.cpu() * 100,
+                            r.heapMb()));
+        }
+        md.append(
+                "\nCheckpoint figures are Flink's own (`CheckpointStatsSnapshot` of the job):"
+                        + " end-to-end duration, checkpointed (uploaded) size and full state size;"
+                        + " a run shorter than 10 s may have none.\n\n");
+
+        md.append("## Fixed-rate runs in detail\n\n");
+        md.append(
+                "| job | offered | events | commands | events/s | p50 / p95 / p99 / max ms |"
+                        + " checkpoints | cp avg / max ms | cp avg size | CPU | heap MB |\n");
+        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (Result r : results) {
+            if (r.offered() == 0) {
+                continue;
+            }
+            md.append(
+                    String.format(
+                            Locale.ROOT,
+                            "| %s | %,d/s | %,d | %,d%s | %s | %s | %d | %d / %d | %s | %.0f%% | %d"
+                                    + " |\n",
+                            r.job().label,
+                            r.offered(),
+                            r.events(),
+                            r.commandsSeen(),
+                            r.complete() ? "" : " of " + r.commandsExpected() + " (timed out)",
+                            throughput(r),
+                            latency(r, r.offered()),
+                            r.checkpoints().completed(),
+                            r.checkpoints().avgMs(),
+                            r.checkpoints().maxMs(),
+                            bytes(r.checkpoints().avgBytes()),
+                            r.cpu() * 100,
+                            r.heapMb()));
+        }
+
+        md.append("\n## Keyed async operator vs `AsyncDataStream.orderedWait`, one slow key\n\n");
+        md.append(
+                "Measured by core's `KeyedAsyncBenchmark` (command and full tables in"
+                        + " [keyed-async.md](keyed-async.md#benchmark); not repeated here). Its"
+                        + " figures of 2026-11-23 (2 cores, parallelism 2, capacity 1000): latency"
+                        + " of the other keys while every call of one key takes 500 ms (others"
+                        + " 5 ms), input at 10k/s:\n\n"
+                        + "| variant | p50 ms | p99 ms | max ms |\n|---|---:|---:|---:|\n"
+                        + "| keyed async | 5.1 | 5.3 | 85.2 |\n"
+                        + "| unorderedWait (no order at all) | 5.1 | 5.3 | 58.8 |\n"
+                        + "| orderedWait | 5.1 | 480.4 | 505.8 |\n\n"
+                        + "Throughput with 1% of calls at 500 ms: keyed async 79,224/s (capacity"
+                        + " 1000) and 160,707/s (capacity 10000) against orderedWait 4,358/s.\n");
+        return md.toString();
+    }
+
+    private static Optional<Result> find(List<Result> results, Job job, int offered) {
+        return results.stream().filter(r -> r.job() == job && r.offered() == offered).findFirst();
+    }
+
+    private static String throughput(Result r) {
+        return String.format(Locale.ROOT, "%,.0f", r.throughput());
+    }
+
+    private static String latency(Result r, int offered) {
+        if (offered == 0) {
+            return "-";
+        }
+        double[] l = r.latencyMs();
+        return String.format(Locale.ROOT, "%,.0f / %,.0f / %,.0f / %,.0f", l[0], l[1], l[2], l[3])
+                + (r.complete() ? "" : " (incomplete)");
+    }
+
+    static String bytes(long bytes) {
+        if (bytes >= 1024 * 1024) {
+            return String.format(Locale.ROOT, "%.1f MB", bytes / (1024.0 * 1024));
+        }
+        if (bytes >= 1024) {
+            return String.format(Locale.ROOT, "%.0f KB", bytes / 1024.0);
+        }
+        return bytes + " B";
+    }
+}
