@@ -18,7 +18,7 @@ final class Chart {
     private static final int LEFT = 70;
     private static final int TOP = 40;
     private static final int BOTTOM = 50;
-    private static final String[] COLORS = {"#1f77b4", "#d62728"};
+    private static final String[] COLORS = {"#1f77b4", "#2ca02c", "#d62728"};
 
     private Chart() {}
 
@@ -55,7 +55,7 @@ final class Chart {
         // Legend.
         int y = height - 12;
         for (Job job : Job.values()) {
-            int x = LEFT + job.ordinal() * 180;
+            int x = LEFT + job.ordinal() * 240;
             svg.append(
                     String.format(
                             Locale.ROOT,

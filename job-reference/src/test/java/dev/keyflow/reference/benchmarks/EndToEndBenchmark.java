@@ -83,10 +83,14 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 public final class EndToEndBenchmark {
 
+    // Parts: all, sweep (offered load), vary (keys and sizes), max (both jobs at the maximum
+    // rate), keyflow or straightforward (one job at the maximum rate, for profiling).
     static final boolean SHORT = Boolean.getBoolean("short");
     static final String PART = System.getProperty("part", "all");
     static final List<Integer> RATES =
-            ints(System.getProperty("rates", SHORT ? "1000,5000" : "1000,2000,5000,10000,20000"));
+            ints(
+                    System.getProperty(
+                            "rates", SHORT ? "500,2000" : "250,500,1000,2000,5000,10000,20000"));
     static final int SECONDS = Integer.getInteger("seconds", SHORT ? 3 : 15);
     static final int EVENTS = Integer.getInteger("events", SHORT ? 20_000 : 200_000);
     static final int PLAIN_EVENTS = Integer.getInteger("plainEvents", SHORT ? 4_000 : 30_000);
@@ -127,13 +131,21 @@ public final class EndToEndBenchmark {
     }
 
     enum Job {
-        KEYFLOW("keyflow"),
-        PLAIN("straightforward");
+        KEYFLOW("keyflow", true),
+        /** The reference job with its resequencer off: no wait for the watermark. */
+        KEYFLOW_UNORDERED("keyflow, resequencer off", false),
+        PLAIN("straightforward", false);
 
         final String label;
+        final boolean resequencer;
 
-        Job(String label) {
+        Job(String label, boolean resequencer) {
             this.label = label;
+            this.resequencer = resequencer;
+        }
+
+        boolean keyflow() {
+            return this != PLAIN;
         }
     }
 
@@ -152,7 +164,28 @@ public final class EndToEndBenchmark {
             double[] latencyMs,
             Checkpoints checkpoints,
             double cpu,
-            long heapMb) {
+            long heapMb,
+            boolean sweep) {
+
+        /** The same result, marked as a point of the offered-load sweep. */
+        Result inSweep() {
+            return new Result(
+                    job,
+                    load,
+                    offered,
+                    keys,
+                    size,
+                    events,
+                    commandsExpected,
+                    commandsSeen,
+                    throughput,
+                    drainSeconds,
+                    latencyMs,
+                    checkpoints,
+                    cpu,
+                    heapMb,
+                    true);
+        }
 
         boolean complete() {
             return commandsSeen >= commandsExpected;
@@ -222,12 +255,13 @@ public final class EndToEndBenchmark {
     private void runAll(List<Result> results) throws Exception {
         // Warm-up: JIT, class loading, the broker's transaction coordinator; not reported.
         System.out.println("warm-up");
-        runMax(Job.KEYFLOW, 1024, 0, SHORT ? 3_000 : 10_000);
+        runMax(Job.KEYFLOW, 1024, 0, SHORT ? 10_000 : 30_000);
+        runMax(Job.KEYFLOW_UNORDERED, 1024, 0, SHORT ? 10_000 : 30_000);
         runMax(Job.PLAIN, 1024, 0, SHORT ? 1_000 : 2_000);
         if (PART.equals("all") || PART.equals("sweep")) {
             for (Job job : Job.values()) {
-                int events = job == Job.KEYFLOW ? EVENTS : PLAIN_EVENTS;
-                Result max = runMax(job, 1024, 0, events);
+                int events = job.keyflow() ? EVENTS : PLAIN_EVENTS;
+                Result max = runMax(job, 1024, 0, events).inSweep();
                 results.add(max);
                 for (int rate : RATES) {
                     if (rate > 1.5 * max.throughput()) {
@@ -239,9 +273,15 @@ public final class EndToEndBenchmark {
                                 max.throughput());
                         continue;
                     }
-                    results.add(runFixed(job, 1024, rate));
+                    results.add(runFixed(job, 1024, rate).inSweep());
                 }
             }
+        }
+        if (PART.equals("max") || PART.equals("keyflow")) {
+            results.add(runMax(Job.KEYFLOW, 1024, 0, EVENTS));
+        }
+        if (PART.equals("max") || PART.equals("straightforward")) {
+            results.add(runMax(Job.PLAIN, 1024, 0, PLAIN_EVENTS));
         }
         if (PART.equals("all") || PART.equals("vary")) {
             for (int size : SIZES) {
@@ -263,6 +303,7 @@ public final class EndToEndBenchmark {
         String run = "r" + (++runs);
         List<GeneratedEvent> generated = generate(events, keys, run.hashCode());
         long expected = ExpectedOutcome.of(generated).totalCommands();
+        int distinctKeys = OrderGenerator.summary(generated).orders();
         long start = System.currentTimeMillis();
         List<Input> inputs = inputs(generated, size, start, MAX_RATE_SPACING_NANOS);
         generated = null;
@@ -284,7 +325,18 @@ public final class EndToEndBenchmark {
         }
         inputs = null;
         Result result =
-                measure(job, topics, produced, expected, "max", 0, keys, size, events, false, null);
+                measure(
+                        job,
+                        topics,
+                        produced,
+                        expected,
+                        "max",
+                        0,
+                        distinctKeys,
+                        size,
+                        events,
+                        false,
+                        null);
         print(result);
         return result;
     }
@@ -295,6 +347,7 @@ public final class EndToEndBenchmark {
         int events = rate * SECONDS;
         List<GeneratedEvent> generated = generate(events, 0, run.hashCode());
         long expected = ExpectedOutcome.of(generated).totalCommands();
+        int distinctKeys = OrderGenerator.summary(generated).orders();
         Topics topics = topics(run);
         Map<String, Long> produced = new ConcurrentHashMap<>();
         long intervalNanos = 1_000_000_000L / rate;
@@ -307,7 +360,7 @@ public final class EndToEndBenchmark {
                         expected,
                         rate + "/s",
                         rate,
-                        0,
+                        distinctKeys,
                         size,
                         events,
                         true,
@@ -335,8 +388,8 @@ public final class EndToEndBenchmark {
             throws Exception {
         Probe.reset();
         StreamExecutionEnvironment env;
-        if (job == Job.KEYFLOW) {
-            ReferenceConfig config = config(topics);
+        if (job.keyflow()) {
+            ReferenceConfig config = config(topics, job.resequencer);
             env = StreamExecutionEnvironment.getExecutionEnvironment(config.toFlinkConfiguration());
             ReferenceJob.build(
                     env,
@@ -362,7 +415,7 @@ public final class EndToEndBenchmark {
             // The same Flink settings as the reference job: RocksDB, incremental, 10 s.
             env =
                     StreamExecutionEnvironment.getExecutionEnvironment(
-                            config(topics).toFlinkConfiguration());
+                            config(topics, false).toFlinkConfiguration());
             StraightforwardJob.build(
                     env,
                     new StraightforwardJob.Topics(
@@ -381,6 +434,8 @@ public final class EndToEndBenchmark {
                                     .returns(commands.getType())
                                     .name("probe: commands"));
         }
+        System.out.printf(
+                Locale.ROOT, "%s %s %s starts%n", java.time.LocalTime.now(), job.label, load);
         Sampler sampler = new Sampler();
         Collector collector = new Collector(topics.outbox, produced);
         long submitted = System.nanoTime();
@@ -396,11 +451,10 @@ public final class EndToEndBenchmark {
                 long startMillis = System.currentTimeMillis() + 200;
                 produce(topics, pacedInputs.inputs(startMillis), produced, startMillis);
             }
-            if (job == Job.KEYFLOW) {
+            if (job.resequencer) {
                 ticker = ticker(topics);
             }
-            long timeoutSeconds =
-                    (SHORT ? 40 : 90) + (long) events / (job == Job.KEYFLOW ? 2_000 : 300);
+            long timeoutSeconds = (SHORT ? 40 : 90) + (long) events / (job.keyflow() ? 2_000 : 300);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
             while (collector.seen() < expected && System.nanoTime() < deadline) {
                 Thread.sleep(50);
@@ -411,6 +465,11 @@ public final class EndToEndBenchmark {
             long first = Probe.FIRST_INPUT.get();
             long last = Probe.LAST_COMMAND.get();
             double window = (last - first) / 1e9;
+            if (paced && job.resequencer) {
+                // The resequencer holds every event until the watermark passes it, by design
+                // (max-out-of-orderness): latency, not capacity.
+                window -= config(topics, true).pipeline().maxOutOfOrderness().toMillis() / 1e3;
+            }
             double throughput = window > 0 ? events / window : 0;
             return new Result(
                     job,
@@ -426,7 +485,8 @@ public final class EndToEndBenchmark {
                     collector.percentiles(),
                     cps,
                     sampler.cpu(),
-                    sampler.heapMb());
+                    sampler.heapMb(),
+                    false);
         } finally {
             if (ticker != null) {
                 ticker.interrupt();
@@ -591,7 +651,7 @@ public final class EndToEndBenchmark {
         return topics;
     }
 
-    private ReferenceConfig config(Topics topics) {
+    private ReferenceConfig config(Topics topics, boolean resequencer) {
         return ConfigLoader.parse(
                 ConfigLoader.defaultYaml(),
                 Map.ofEntries(
@@ -607,6 +667,7 @@ public final class EndToEndBenchmark {
                         Map.entry(
                                 "state.checkpoint-directory",
                                 checkpoints.resolve(topics.group).toUri().toString()),
+                        Map.entry("pipeline.resequencer.enabled", Boolean.toString(resequencer)),
                         Map.entry("checkpoints.interval", "10s")));
     }
 
@@ -676,7 +737,8 @@ public final class EndToEndBenchmark {
     private static void print(Result r) {
         System.out.printf(
                 Locale.ROOT,
-                "%-15s %-8s keys=%-7d size=%-6d events=%-7d commands %d/%d  %.0f ev/s  drain %.1f s"
+                java.time.LocalTime.now()
+                        + " %-15s %-8s keys=%-7d size=%-6d events=%-7d commands %d/%d  %.0f ev/s  drain %.1f s"
                         + "  p50/p95/p99/max %s ms  cp %d avg %d ms %d B  cpu %.0f%%  heap %d MB  load %s%n",
                 r.job().label,
                 r.load(),
