@@ -484,7 +484,7 @@ public final class EndToEndBenchmark {
                     drain,
                     collector.percentiles(),
                     cps,
-                    sampler.cpu(),
+                    sampler.cpu(first, last),
                     sampler.heapMb(),
                     false);
         } finally {
@@ -853,13 +853,12 @@ public final class EndToEndBenchmark {
         }
     }
 
-    /** Process CPU load (share of all cores) and heap use, sampled every 500 ms. */
+    /** Process CPU load (share of all cores) and heap use, sampled every 250 ms. */
     private static final class Sampler {
         private final OperatingSystemMXBean os =
                 (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         private final AtomicBoolean running = new AtomicBoolean(true);
-        private double cpuSum;
-        private int samples;
+        private final List<long[]> cpu = new ArrayList<>(); // {nanoTime, load in 1/10000}
         private long heapMax;
         private Thread thread;
 
@@ -875,13 +874,15 @@ public final class EndToEndBenchmark {
                                                     .getUsed();
                                     synchronized (this) {
                                         if (load >= 0) {
-                                            cpuSum += load;
-                                            samples++;
+                                            cpu.add(
+                                                    new long[] {
+                                                        System.nanoTime(), Math.round(load * 10_000)
+                                                    });
                                         }
                                         heapMax = Math.max(heapMax, heap);
                                     }
                                     try {
-                                        Thread.sleep(500);
+                                        Thread.sleep(250);
                                     } catch (InterruptedException e) {
                                         return;
                                     }
@@ -898,8 +899,26 @@ public final class EndToEndBenchmark {
             thread.join();
         }
 
-        synchronized double cpu() {
-            return samples == 0 ? 0 : cpuSum / samples;
+        /**
+         * The average CPU load of the samples taken in {@code [from, to]} (nanoTime), each of which
+         * covers the 250 ms before it; all samples if the window holds none.
+         */
+        synchronized double cpu(long from, long to) {
+            double sum = 0;
+            int n = 0;
+            for (long[] sample : cpu) {
+                if (sample[0] > from && sample[0] <= to + 250_000_000L) {
+                    sum += sample[1] / 10_000.0;
+                    n++;
+                }
+            }
+            if (n == 0) {
+                for (long[] sample : cpu) {
+                    sum += sample[1] / 10_000.0;
+                    n++;
+                }
+            }
+            return n == 0 ? 0 : sum / n;
         }
 
         synchronized long heapMb() {
