@@ -70,16 +70,17 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * (5 ms). Writes {@code docs/benchmarks.md} and {@code docs/benchmarks/e2e.svg}.
  *
  * <pre>
- * mvn -o -q -pl job-reference -am test-compile
- * mvn -o -q -pl job-reference exec:exec -Dexec.classpathScope=test \
- *   -Dexec.args="-Xmx4g ... -cp %classpath dev.keyflow.reference.benchmarks.EndToEndBenchmark"
+ * ./bench e2e                  # from the repository root; builds, then runs this class
+ * ./bench e2e -Dshort=true     # a few seconds of data per run
  * </pre>
  *
- * (or {@code ./bench e2e}). System properties: {@code short} (a few seconds of data per run, for
+ * <p>System properties: {@code short} (a few seconds of data per run, for
  * checking the set-up; the report is marked preliminary), {@code rates} (offered loads, events/s),
  * {@code seconds} (data per fixed-rate run), {@code events} (pre-produced events of the keyflow
  * maximum-rate runs), {@code plainEvents} (the same for the straightforward job), {@code keys},
- * {@code sizes} (message sizes in bytes), {@code part} ({@code all}, {@code sweep}, {@code vary}).
+ * {@code sizes} (message sizes in bytes), {@code part} ({@code all}, {@code sweep}, {@code vary},
+ * {@code max}, {@code keyflow}, {@code straightforward}), {@code report} (the markdown file; the
+ * chart and a CSV of every run go to {@code benchmarks/} next to it).
  */
 public final class EndToEndBenchmark {
 

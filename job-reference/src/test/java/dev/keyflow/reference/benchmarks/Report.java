@@ -17,6 +17,7 @@ final class Report {
 
     static final Path MARKDOWN = Path.of(System.getProperty("report", "docs/benchmarks.md"));
     static final Path CHART = MARKDOWN.resolveSibling("benchmarks").resolve("e2e.svg");
+    static final Path CSV = CHART.resolveSibling("e2e-results.csv");
 
     private Report() {}
 
@@ -25,6 +26,7 @@ final class Report {
             throws IOException {
         Files.createDirectories(CHART.getParent());
         Files.writeString(CHART, Chart.svg(sweep(results)));
+        Files.writeString(CSV, csv(results));
         Files.writeString(MARKDOWN, markdown(results, loadBefore, loadAfter, preliminary));
     }
 
@@ -59,7 +61,8 @@ final class Report {
                         + " Micro-benchmarks of the parts: [XML](benchmarks/xml.md),"
                         + " [rules](benchmarks/rules.md), [state](benchmarks/state.md),"
                         + " [keyed async](keyed-async.md#benchmark). Where the time goes:"
-                        + " [analysis](benchmarks/e2e-analysis.md).\n\n");
+                        + " [analysis](benchmarks/e2e-analysis.md). Every run's figures:"
+                        + " [e2e-results.csv](benchmarks/e2e-results.csv).\n\n");
         md.append(goals(results));
         md.append("## Machine and settings\n\n");
         md.append(
@@ -268,6 +271,48 @@ final class Report {
                         + "Throughput with 1% of calls at 500 ms: keyed async 79,224/s (capacity"
                         + " 1000) and 160,707/s (capacity 10000) against orderedWait 4,358/s.\n");
         return md.toString();
+    }
+
+    /** Every run's figures, one line each. */
+    static String csv(List<Result> results) {
+        StringBuilder csv =
+                new StringBuilder(
+                        "job,load,offered,keys,size,events,commands_expected,commands_seen,"
+                                + "events_per_s,drain_s,p50_ms,p95_ms,p99_ms,max_ms,checkpoints,"
+                                + "cp_avg_ms,cp_max_ms,cp_avg_bytes,cp_max_bytes,state_bytes,cpu,"
+                                + "heap_mb\n");
+        for (Result r : results) {
+            double[] l = r.latencyMs();
+            var c = r.checkpoints();
+            csv.append(
+                    String.format(
+                            Locale.ROOT,
+                            "%s,%s,%d,%d,%d,%d,%d,%d,%.0f,%.1f,%.0f,%.0f,%.0f,%.0f,%d,%d,%d,%d,%d,"
+                                    + "%d,%.2f,%d\n",
+                            r.job().label,
+                            r.load(),
+                            r.offered(),
+                            r.keys(),
+                            r.size(),
+                            r.events(),
+                            r.commandsExpected(),
+                            r.commandsSeen(),
+                            r.throughput(),
+                            r.drainSeconds(),
+                            l[0],
+                            l[1],
+                            l[2],
+                            l[3],
+                            c.completed(),
+                            c.avgMs(),
+                            c.maxMs(),
+                            c.avgBytes(),
+                            c.maxBytes(),
+                            c.stateBytes(),
+                            r.cpu(),
+                            r.heapMb()));
+        }
+        return csv.toString();
     }
 
     /** The goals of issue 10 against what this run measured. */
