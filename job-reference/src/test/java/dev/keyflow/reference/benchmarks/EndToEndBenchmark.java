@@ -74,13 +74,13 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * ./bench e2e -Dshort=true     # a few seconds of data per run
  * </pre>
  *
- * <p>System properties: {@code short} (a few seconds of data per run, for
- * checking the set-up; the report is marked preliminary), {@code rates} (offered loads, events/s),
- * {@code seconds} (data per fixed-rate run), {@code events} (pre-produced events of the keyflow
- * maximum-rate runs), {@code plainEvents} (the same for the straightforward job), {@code keys},
- * {@code sizes} (message sizes in bytes), {@code part} ({@code all}, {@code sweep}, {@code vary},
- * {@code max}, {@code keyflow}, {@code straightforward}), {@code report} (the markdown file; the
- * chart and a CSV of every run go to {@code benchmarks/} next to it).
+ * <p>System properties: {@code short} (a few seconds of data per run, for checking the set-up; the
+ * report is marked preliminary), {@code rates} (offered loads, events/s), {@code seconds} (data per
+ * fixed-rate run), {@code events} (pre-produced events of the keyflow maximum-rate runs), {@code
+ * plainEvents} (the same for the straightforward job), {@code keys}, {@code sizes} (message sizes
+ * in bytes), {@code part} ({@code all}, {@code sweep}, {@code vary}, {@code max}, {@code keyflow},
+ * {@code straightforward}), {@code report} (the markdown file; the chart and a CSV of every run go
+ * to {@code benchmarks/} next to it).
  */
 public final class EndToEndBenchmark {
 
@@ -244,6 +244,9 @@ public final class EndToEndBenchmark {
             EndToEndBenchmark bench =
                     new EndToEndBenchmark(broker, admin, customers, cluster, checkpoints);
             bench.runAll(results);
+        } catch (Exception e) {
+            // Report what was measured before the failure.
+            e.printStackTrace(System.err);
         } finally {
             TestStreamEnvironment.unsetAsContext();
             cluster.close();
@@ -274,7 +277,7 @@ public final class EndToEndBenchmark {
                                 max.throughput());
                         continue;
                     }
-                    results.add(runFixed(job, 1024, rate).inSweep());
+                    safely(results, () -> runFixed(job, 1024, rate).inSweep());
                 }
             }
         }
@@ -287,13 +290,25 @@ public final class EndToEndBenchmark {
         if (PART.equals("all") || PART.equals("vary")) {
             for (int size : SIZES) {
                 for (int keys : KEYS) {
-                    // An order has ~5.5 events: fewer keys than events / 5.5 cap the events.
+                    // An order has ~5.5 events: fewer keys than events / 5.5 cap the events;
+                    // more keys than events / 2 would leave orders of one PLACED event only.
                     int events = (int) Math.min(size > 2048 ? EVENTS / 4 : EVENTS, keys * 5L);
-                    results.add(runMax(Job.KEYFLOW, size, keys, events));
+                    int orders = Math.min(keys, events / 2);
+                    safely(results, () -> runMax(Job.KEYFLOW, size, orders, events));
                 }
-                results.add(
-                        runMax(Job.PLAIN, size, 0, size > 2048 ? PLAIN_EVENTS / 2 : PLAIN_EVENTS));
+                int plainEvents = size > 2048 ? PLAIN_EVENTS / 2 : PLAIN_EVENTS;
+                safely(results, () -> runMax(Job.PLAIN, size, 0, plainEvents));
             }
+        }
+    }
+
+    /** Runs one measurement; a failure is printed and the benchmark goes on with the next. */
+    private static void safely(List<Result> results, java.util.concurrent.Callable<Result> run) {
+        try {
+            results.add(run.call());
+        } catch (Exception e) {
+            System.err.println("run failed, skipped: " + e);
+            e.printStackTrace(System.err);
         }
     }
 
