@@ -98,6 +98,14 @@ public final class EndToEndBenchmark {
     static final List<Integer> KEYS =
             ints(System.getProperty("keys", SHORT ? "1000,4000" : "1000,100000"));
     static final List<Integer> SIZES = ints(System.getProperty("sizes", "1024,10240"));
+
+    /** The jobs of the offered-load sweep (labels: keyflow, unordered, straightforward). */
+    static final List<String> JOBS =
+            List.of(System.getProperty("jobs", "keyflow,unordered,straightforward").split(","));
+
+    /** Run every rate, also those above 1.5x a job's maximum. */
+    static final boolean ALL_RATES = Boolean.getBoolean("allRates");
+
     static final int PARALLELISM = 2;
     static final int PARTITIONS = 2;
     static final Duration SERVICE_LATENCY = Duration.ofMillis(5);
@@ -132,16 +140,18 @@ public final class EndToEndBenchmark {
     }
 
     enum Job {
-        KEYFLOW("keyflow", true),
+        KEYFLOW("keyflow", "keyflow", true),
         /** The reference job with its resequencer off: no wait for the watermark. */
-        KEYFLOW_UNORDERED("keyflow, resequencer off", false),
-        PLAIN("straightforward", false);
+        KEYFLOW_UNORDERED("keyflow, resequencer off", "unordered", false),
+        PLAIN("straightforward", "straightforward", false);
 
         final String label;
+        final String option;
         final boolean resequencer;
 
-        Job(String label, boolean resequencer) {
+        Job(String label, String option, boolean resequencer) {
             this.label = label;
+            this.option = option;
             this.resequencer = resequencer;
         }
 
@@ -264,11 +274,14 @@ public final class EndToEndBenchmark {
         runMax(Job.PLAIN, 1024, 0, SHORT ? 1_000 : 2_000);
         if (PART.equals("all") || PART.equals("sweep")) {
             for (Job job : Job.values()) {
+                if (!JOBS.contains(job.option)) {
+                    continue;
+                }
                 int events = job.keyflow() ? EVENTS : PLAIN_EVENTS;
                 Result max = runMax(job, 1024, 0, events).inSweep();
                 results.add(max);
                 for (int rate : RATES) {
-                    if (rate > 1.5 * max.throughput()) {
+                    if (!ALL_RATES && rate > 1.5 * max.throughput()) {
                         System.out.printf(
                                 Locale.ROOT,
                                 "%s: %d/s not run, above 1.5x its maximum (%.0f/s)%n",
