@@ -85,7 +85,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 public final class EndToEndBenchmark {
 
     // Parts: all, sweep (offered load), vary (keys and sizes), max (both jobs at the maximum
-    // rate), keyflow or straightforward (one job at the maximum rate, for profiling).
+    // rate), keyflow, unordered or straightforward (one job at the maximum rate, for profiling).
     static final boolean SHORT = Boolean.getBoolean("short");
     static final String PART = System.getProperty("part", "all");
     static final List<Integer> RATES =
@@ -296,6 +296,9 @@ public final class EndToEndBenchmark {
         }
         if (PART.equals("max") || PART.equals("keyflow")) {
             results.add(runMax(Job.KEYFLOW, 1024, 0, EVENTS));
+        }
+        if (PART.equals("unordered")) {
+            results.add(runMax(Job.KEYFLOW_UNORDERED, 1024, 0, EVENTS));
         }
         if (PART.equals("max") || PART.equals("straightforward")) {
             results.add(runMax(Job.PLAIN, 1024, 0, PLAIN_EVENTS));
