@@ -3,6 +3,7 @@ package dev.keyflow.reference;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.RawValue;
 import dev.keyflow.state.Stamped;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -48,11 +49,8 @@ public final class CommandSerialization
         json.put("key", stamped.key());
         json.put("sequence", stamped.sequence());
         json.put("idempotencyKey", stamped.idempotencyKey());
-        try {
-            json.set("payload", mapper.readTree(command.payload()));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("command payload is not JSON: " + command, e);
-        }
+        // The payload is already JSON (written by the processor): copied, not parsed again.
+        json.putRawValue("payload", new RawValue(command.payload()));
         json.put("eventId", command.eventId());
         json.put("eventTime", Instant.ofEpochMilli(command.eventTime()).toString());
         if (command.origin() != null) {
