@@ -329,25 +329,11 @@ class EnrichingFunctionTest {
         return KeyedAsyncHarness.create(operator, id -> id, Types.STRING, Types.STRING);
     }
 
-    /**
-     * Drives the harness until {@code done}: fires due retry timers (advancing processing time by
-     * the retry delay, far below the attempt timeout), runs waiting mails, and otherwise blocks on
-     * the mailbox until the real HTTP call's answer arrives as a mail. The class timeout bounds it.
-     */
     private static void runUntil(
             KeyedOneInputStreamOperatorTestHarness<String, String, String> harness,
             BooleanSupplier done)
             throws Exception {
-        while (true) {
-            harness.setProcessingTime(harness.getProcessingTime() + RETRY_DELAY.toMillis());
-            KeyedAsyncHarness.runMails(harness);
-            if (done.getAsBoolean()) {
-                return;
-            }
-            harness.getTaskMailbox()
-                    .take(org.apache.flink.streaming.runtime.tasks.mailbox.TaskMailbox.MIN_PRIORITY)
-                    .run();
-        }
+        KeyedAsyncHarness.runUntil(harness, RETRY_DELAY, done);
     }
 
     /** Processes {@code id} and waits until its output is emitted. */

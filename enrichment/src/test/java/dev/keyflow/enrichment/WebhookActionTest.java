@@ -22,7 +22,6 @@ import java.util.function.BooleanSupplier;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.runtime.tasks.mailbox.TaskMailbox;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -233,23 +232,11 @@ class WebhookActionTest {
         return KeyedAsyncHarness.create(operator, id -> id, Types.STRING, Types.STRING);
     }
 
-    /**
-     * Drives the harness until {@code done}: fires due retry timers (advancing processing time by
-     * the retry delay, far below the attempt timeout), runs waiting mails, and otherwise blocks on
-     * the mailbox until the real HTTP call's answer arrives as a mail. The class timeout bounds it.
-     */
     private static void runUntil(
             KeyedOneInputStreamOperatorTestHarness<String, String, String> harness,
             BooleanSupplier done)
             throws Exception {
-        while (true) {
-            harness.setProcessingTime(harness.getProcessingTime() + RETRY_DELAY.toMillis());
-            KeyedAsyncHarness.runMails(harness);
-            if (done.getAsBoolean()) {
-                return;
-            }
-            harness.getTaskMailbox().take(TaskMailbox.MIN_PRIORITY).run();
-        }
+        KeyedAsyncHarness.runUntil(harness, RETRY_DELAY, done);
     }
 
     private static List<ErrorRecord> errors(

@@ -75,4 +75,34 @@ public final class KeyedAsyncHarness {
         }
         return ran;
     }
+
+    /**
+     * Drives a harness whose function does real async work (for example HTTP calls) until {@code
+     * done} holds: advances processing time by {@code step} (firing due retry timers), runs the
+     * waiting mails, and, only when no timer is due within the next step, blocks on the mailbox
+     * until an async completion arrives. Never blocks while a retry waits on processing time, so a
+     * completion that was handled before the wait cannot leave it waiting for ever; bound it with
+     * the test's timeout.
+     */
+    public static void runUntil(
+            AbstractStreamOperatorTestHarness<?> harness,
+            java.time.Duration step,
+            java.util.function.BooleanSupplier done)
+            throws Exception {
+        long stepMillis = step.toMillis();
+        while (true) {
+            harness.setProcessingTime(harness.getProcessingTime() + stepMillis);
+            runMails(harness);
+            if (done.getAsBoolean()) {
+                return;
+            }
+            long horizon = harness.getProcessingTime() + stepMillis;
+            boolean timerDue =
+                    harness.getProcessingTimeService().getActiveTimerTimestamps().stream()
+                            .anyMatch(t -> t <= horizon);
+            if (!timerDue) {
+                harness.getTaskMailbox().take(TaskMailbox.MIN_PRIORITY).run();
+            }
+        }
+    }
 }
