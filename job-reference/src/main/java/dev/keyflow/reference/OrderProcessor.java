@@ -238,30 +238,26 @@ public final class OrderProcessor
                                 ? ErrorStage.ENRICHMENT
                                 : ErrorStage.PROCESSING;
         int passes = RetryTopic.passes(element);
+        boolean exhausted = failure.isTransient() && passes >= retryTopicMaxAttempts;
         ErrorRecord.Builder error =
-                ErrorRecord.builder(stage, failure.reason())
-                        .message(failure.message())
-                        .attempt(failure.attempts())
-                        .fromEnvelope(element);
-        if (failure.isTransient()) {
-            if (passes >= retryTopicMaxAttempts) {
-                error =
-                        ErrorRecord.builder(stage, ErrorReason.RETRIES_EXHAUSTED)
-                                .message(
-                                        failure.reason()
+                ErrorRecord.builder(
+                                stage, exhausted ? ErrorReason.RETRIES_EXHAUSTED : failure.reason())
+                        .message(
+                                exhausted
+                                        ? failure.reason()
                                                 + " after "
                                                 + passes
                                                 + " passes through the retry topic: "
-                                                + failure.message())
-                                .attempt(failure.attempts())
-                                .fromEnvelope(element);
-            } else {
-                error.headers(
-                        RetryTopic.nextPass(
-                                element,
-                                passes + 1,
-                                System.currentTimeMillis() + retryTopicDelay.toMillis()));
-            }
+                                                + failure.message()
+                                        : failure.message())
+                        .attempt(failure.attempts())
+                        .fromEnvelope(element);
+        if (failure.isTransient() && !exhausted) {
+            error.headers(
+                    RetryTopic.nextPass(
+                            element,
+                            passes + 1,
+                            System.currentTimeMillis() + retryTopicDelay.toMillis()));
         }
         ctx.error(error.build());
     }

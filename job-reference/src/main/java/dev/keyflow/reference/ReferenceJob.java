@@ -102,16 +102,8 @@ public final class ReferenceJob {
         String jobName = config.job().name();
 
         // Source, watermarks (on the Kafka record timestamp, per partition), keys.
-        KafkaRawSource.Builder input =
-                KafkaRawSource.builder()
-                        .bootstrapServers(kafka.bootstrapServers())
-                        .topics(topics.input())
-                        .groupId(kafka.groupId())
-                        .uid(SOURCE_UID)
-                        .name("orders: " + topics.input());
-        kafka.properties().forEach(input::property);
         DataStream<RawRecord> raw =
-                input.build()
+                kafkaSource(config, topics.input(), "", SOURCE_UID, "orders")
                         .createStream(
                                 env,
                                 KeyflowWatermarks.<RawRecord>builder()
@@ -147,18 +139,14 @@ public final class ReferenceJob {
 
         // Elements coming back from the retry topic, after their delay.
         if (topics.retry() != null) {
-            KafkaRawSource.Builder retrySource =
-                    KafkaRawSource.builder()
-                            .bootstrapServers(kafka.bootstrapServers())
-                            .topics(topics.retry())
-                            .groupId(kafka.groupId() + "-retry")
-                            .uid(RETRY_SOURCE_UID)
-                            .name("retries: " + topics.retry());
-            kafka.properties().forEach(retrySource::property);
             SingleOutputStreamOperator<Envelope> back =
                     RetryTopic.envelopes(
-                            retrySource
-                                    .build()
+                            kafkaSource(
+                                            config,
+                                            topics.retry(),
+                                            "-retry",
+                                            RETRY_SOURCE_UID,
+                                            "retries")
                                     .createStream(
                                             env,
                                             KeyflowWatermarks.<RawRecord>builder()
@@ -232,21 +220,36 @@ public final class ReferenceJob {
         var rules = config.rules();
         switch (rules.source()) {
             case TOPIC:
-                KafkaRawSource.Builder source =
-                        KafkaRawSource.builder()
-                                .bootstrapServers(config.kafka().bootstrapServers())
-                                .topics(config.topics().rules())
-                                .groupId(config.kafka().groupId() + "-rules")
-                                .uid(RULES_UID)
-                                .name("rule bundles: " + config.topics().rules());
-                config.kafka().properties().forEach(source::property);
-                return RuleBundleTopic.documents(env, source.build());
+                return RuleBundleTopic.documents(
+                        env,
+                        kafkaSource(
+                                config,
+                                config.topics().rules(),
+                                "-rules",
+                                RULES_UID,
+                                "rule bundles"));
             case DIRECTORY:
                 return fixed(env, BundleSources.fromDirectory(Path.of(rules.directory())));
             case CLASSPATH:
             default:
                 return fixed(env, BundleSources.fromClasspath());
         }
+    }
+
+    /**
+     * A source of {@code topic} with the job's Kafka settings; its group id gets {@code suffix}.
+     */
+    private static KafkaRawSource kafkaSource(
+            ReferenceConfig config, String topic, String groupSuffix, String uid, String what) {
+        KafkaRawSource.Builder source =
+                KafkaRawSource.builder()
+                        .bootstrapServers(config.kafka().bootstrapServers())
+                        .topics(topic)
+                        .groupId(config.kafka().groupId() + groupSuffix)
+                        .uid(uid)
+                        .name(what + ": " + topic);
+        config.kafka().properties().forEach(source::property);
+        return source.build();
     }
 
     private static DataStream<byte[]> fixed(StreamExecutionEnvironment env, byte[] document) {

@@ -86,8 +86,7 @@ class RuleBundleChangeITCase {
             publish(fixture, version(v1, 2, "WARNING rule added in version 2", "true"));
             publish(fixture, version(v1, 3, "broken", "quantity >"));
             fixture.produce(main.subList(main.size() / 2, main.size()));
-            long lastMain = main.stream().mapToLong(GeneratedEvent::eventTime).max().orElse(0);
-            fixture.produceClocks(Instant.ofEpochMilli(lastMain).plusSeconds(30));
+            fixture.produceClocksAfter(events);
             run.awaitAll(expected, Duration.ofMinutes(3));
             run.stop(savepoints);
 

@@ -83,8 +83,7 @@ class SavepointRescaleITCase {
             int before = KAFKA.client().readCommitted(fixture.outbox).size();
             assertThat(before).isLessThan(total[0]);
             fixture.produce(main.subList(main.size() / 2, main.size()));
-            long lastMain = main.stream().mapToLong(GeneratedEvent::eventTime).max().orElse(0);
-            fixture.produceClocks(Instant.ofEpochMilli(lastMain).plusSeconds(30));
+            fixture.produceClocksAfter(events);
 
             PipelineRun second =
                     PipelineRun.launch(

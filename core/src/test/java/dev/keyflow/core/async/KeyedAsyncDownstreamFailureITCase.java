@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.keyflow.core.ErrorRecord;
 import dev.keyflow.core.KeyflowOutputs;
+import dev.keyflow.core.KeyflowTypes;
 import dev.keyflow.core.testutils.FlinkTestEnvironments;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -15,7 +16,7 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.streaming.api.functions.sink.legacy.SinkFunction;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -54,8 +55,10 @@ class KeyedAsyncDownstreamFailureITCase {
                                         .map(i -> new Item("k" + (i % 7), i.intValue()))
                                         .returns(KeyedAsyncTestFunction.ITEM)
                                         .keyBy(Item::key));
-        out.getSideOutput(KeyflowOutputs.ERRORS).addSink(new CollectErrors());
-        out.map(new ThrowOnceAt50(), Types.STRING).addSink(new SinkFunction<>() {});
+        out.getSideOutput(KeyflowOutputs.ERRORS)
+                .map(new CollectErrors(), KeyflowTypes.ERROR_RECORD)
+                .sinkTo(new DiscardingSink<>());
+        out.map(new ThrowOnceAt50(), Types.STRING).sinkTo(new DiscardingSink<>());
 
         env.execute("downstream-failure");
 
@@ -85,10 +88,11 @@ class KeyedAsyncDownstreamFailureITCase {
         }
     }
 
-    static final class CollectErrors implements SinkFunction<ErrorRecord> {
+    static final class CollectErrors implements MapFunction<ErrorRecord, ErrorRecord> {
         @Override
-        public void invoke(ErrorRecord value, Context context) {
+        public ErrorRecord map(ErrorRecord value) {
             ERRORS.add(value);
+            return value;
         }
     }
 }

@@ -47,19 +47,7 @@ public final class OrderLogic {
                             BUSINESS_REJECTED, "customer " + event.customerId() + " is blocked");
                 }
                 Customer c = customer.get();
-                OrderMutation placed =
-                        new OrderMutation(
-                                EventType.PLACED,
-                                event.eventId(),
-                                c.id(),
-                                c.tier(),
-                                c.email(),
-                                null,
-                                null,
-                                null,
-                                null,
-                                null,
-                                null);
+                OrderMutation placed = OrderMutation.placed(event.eventId(), c);
                 return Decision.accept(
                         placed,
                         List.of(confirmation("order-placed", c.email(), Map.of("tier", c.tier()))));
@@ -68,18 +56,8 @@ public final class OrderLogic {
                     return invalid(state, event);
                 }
                 OrderMutation item =
-                        new OrderMutation(
-                                EventType.ITEM_ADDED,
-                                event.eventId(),
-                                null,
-                                null,
-                                null,
-                                event.sku(),
-                                event.quantity(),
-                                event.price(),
-                                null,
-                                null,
-                                null);
+                        OrderMutation.itemAdded(
+                                event.eventId(), event.sku(), event.quantity(), event.price());
                 return Decision.accept(
                         item,
                         List.of(
@@ -104,18 +82,8 @@ public final class OrderLogic {
                                     + state.total().toPlainString());
                 }
                 OrderMutation paid =
-                        new OrderMutation(
-                                EventType.PAYMENT_AUTHORISED,
-                                event.eventId(),
-                                null,
-                                null,
-                                null,
-                                null,
-                                null,
-                                null,
-                                event.amount(),
-                                null,
-                                null);
+                        OrderMutation.withAmount(
+                                EventType.PAYMENT_AUTHORISED, event.eventId(), event.amount());
                 return Decision.accept(
                         paid,
                         List.of(
@@ -127,19 +95,7 @@ public final class OrderLogic {
                 if (status != OrderStatus.PAID) {
                     return invalid(state, event);
                 }
-                OrderMutation shipped =
-                        new OrderMutation(
-                                EventType.SHIPPED,
-                                event.eventId(),
-                                null,
-                                null,
-                                null,
-                                null,
-                                null,
-                                null,
-                                null,
-                                event.carrier(),
-                                null);
+                OrderMutation shipped = OrderMutation.shipped(event.eventId(), event.carrier());
                 return Decision.accept(
                         shipped,
                         List.of(
@@ -163,37 +119,15 @@ public final class OrderLogic {
                 if (status == OrderStatus.PAID) {
                     commands.add(refund(state.paid()));
                 }
-                OrderMutation cancelled =
-                        new OrderMutation(
-                                EventType.CANCELLED,
-                                event.eventId(),
-                                null,
-                                null,
-                                null,
-                                null,
-                                null,
-                                null,
-                                null,
-                                null,
-                                event.reason());
+                OrderMutation cancelled = OrderMutation.cancelled(event.eventId(), event.reason());
                 return Decision.accept(cancelled, commands);
             case REFUNDED:
                 if (status != OrderStatus.SHIPPED) {
                     return invalid(state, event);
                 }
                 OrderMutation refunded =
-                        new OrderMutation(
-                                EventType.REFUNDED,
-                                event.eventId(),
-                                null,
-                                null,
-                                null,
-                                null,
-                                null,
-                                null,
-                                event.amount(),
-                                null,
-                                null);
+                        OrderMutation.withAmount(
+                                EventType.REFUNDED, event.eventId(), event.amount());
                 return Decision.accept(refunded, List.of(refund(event.amount())));
             default:
                 throw new IllegalArgumentException("unknown event type " + event.type());

@@ -12,9 +12,9 @@ import dev.keyflow.reference.demo.ExpectedCommand;
 import dev.keyflow.reference.demo.ExpectedOutcome;
 import dev.keyflow.reference.demo.Fate;
 import dev.keyflow.reference.demo.GeneratedEvent;
+import dev.keyflow.reference.demo.OrderGenerator;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -89,57 +89,38 @@ public final class PipelineFixture implements AutoCloseable {
         kafka.client().produce(records);
     }
 
-    /**
-     * Produces one valid event per partition at {@code time}, for orders no test expects anything
-     * of: they move every partition's watermark to {@code time - out-of-orderness}, so the
-     * resequencer releases everything before it. They stay buffered themselves.
-     */
-    public void produceClocks(Instant time) {
-        if (clockBase == null) {
-            clockBase = time;
-        }
-        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
-        for (int p = 0; p < PARTITIONS; p++) {
-            String order = "clock-" + time.toEpochMilli() + "-" + p;
-            String xml =
-                    "<o:OrderEvent xmlns:o=\"urn:keyflow:orders:v1\""
-                            + " xmlns:c=\"urn:keyflow:common:v1\"><o:Header><o:OrderId>"
-                            + order
-                            + "</o:OrderId><o:EventId>"
-                            + order
-                            + "</o:EventId><o:OccurredAt>"
-                            + time
-                            + "</o:OccurredAt><o:Type>PLACED</o:Type></o:Header><o:Body>"
-                            + "<c:CustomerId>cust-50</c:CustomerId></o:Body></o:OrderEvent>";
-            records.add(
-                    new ProducerRecord<>(
-                            input,
-                            p,
-                            time.toEpochMilli(),
-                            order.getBytes(StandardCharsets.UTF_8),
-                            xml.getBytes(StandardCharsets.UTF_8)));
-        }
-        kafka.client().produce(records);
-    }
+    private final List<GeneratedEvent> clockHistory = new ArrayList<>();
 
-    private volatile Instant clockBase;
-    private final java.util.concurrent.atomic.AtomicLong ticks =
-            new java.util.concurrent.atomic.AtomicLong();
+    /**
+     * Produces the generator's clock events ({@link OrderGenerator#clockEvents}), one per
+     * partition, 30 s of event time after the latest of {@code events}: they move every partition's
+     * watermark past {@code events}, so the resequencer releases them.
+     */
+    public synchronized void produceClocksAfter(List<GeneratedEvent> events) {
+        clockHistory.clear();
+        clockHistory.addAll(events);
+        produceClocks(Duration.ofSeconds(30));
+    }
 
     /**
      * Produces the next round of clock events, a second of event time after the last: a live stream
      * always brings new data, and only new data moves the watermark again after a job restored from
      * a checkpoint (sources do not checkpoint their watermarks). Does nothing before the first
-     * {@link #produceClocks}.
+     * {@link #produceClocksAfter}.
      */
-    public void tick() {
-        Instant base = clockBase;
-        if (base != null) {
-            produceClocks(base.plusSeconds(ticks.incrementAndGet()));
+    public synchronized void tick() {
+        if (!clockHistory.isEmpty()) {
+            produceClocks(Duration.ofSeconds(1));
         }
     }
 
-    /** Whether an order id or event id belongs to a clock event (test scaffolding). */
+    private void produceClocks(Duration after) {
+        List<GeneratedEvent> clocks = OrderGenerator.clockEvents(clockHistory, PARTITIONS, after);
+        clockHistory.addAll(clocks);
+        produce(clocks);
+    }
+
+    /** Whether an order id belongs to a clock event (test scaffolding). */
     public static boolean isClock(String id) {
         return id.startsWith("clock-");
     }

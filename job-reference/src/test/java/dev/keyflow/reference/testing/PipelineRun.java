@@ -6,7 +6,6 @@ import dev.keyflow.reference.demo.ExpectedOutcome;
 import dev.keyflow.reference.demo.GeneratedEvent;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.apache.flink.core.execution.JobClient;
@@ -48,8 +47,7 @@ public final class PipelineRun {
     public static void produceMainAndClocks(PipelineFixture fixture, List<GeneratedEvent> events) {
         List<GeneratedEvent> main = phase(events, GeneratedEvent.Phase.MAIN);
         fixture.produce(main);
-        long lastMain = main.stream().mapToLong(GeneratedEvent::eventTime).max().orElse(0);
-        fixture.produceClocks(Instant.ofEpochMilli(lastMain).plusSeconds(30));
+        fixture.produceClocksAfter(events);
     }
 
     /** Starts the job (nothing is produced); {@code customize} may change Flink settings. */

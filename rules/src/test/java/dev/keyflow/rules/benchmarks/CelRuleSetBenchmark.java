@@ -120,7 +120,7 @@ public final class CelRuleSetBenchmark {
                 1);
     }
 
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"unchecked", "rawtypes"})
     private static Map<String, Object>[] messages() {
         Map<String, Object>[] messages = new Map[64];
         for (int i = 0; i < messages.length; i++) {
