@@ -1,12 +1,12 @@
 package dev.keyflow.xml;
 
 import com.ctc.wstx.exc.WstxLazyException;
-import com.ctc.wstx.stax.WstxInputFactory;
 import dev.keyflow.core.ErrorReason;
 import dev.keyflow.core.KeyExtractor;
 import dev.keyflow.core.KeyResult;
 import dev.keyflow.core.RawRecord;
 import dev.keyflow.xml.internal.Conversions;
+import dev.keyflow.xml.internal.HardenedParser;
 import dev.keyflow.xml.internal.HardenedXml;
 import dev.keyflow.xml.internal.PathCapture;
 import dev.keyflow.xml.internal.XmlFailureException;
@@ -46,7 +46,7 @@ public final class XmlKeyExtractor implements KeyExtractor {
     @Nullable private final XmlPath eventTimePath;
     private final XmlLimits limits;
 
-    private transient WstxInputFactory factory;
+    private transient HardenedParser parser;
     private transient PathCapture key;
     @Nullable private transient PathCapture eventTime;
 
@@ -80,7 +80,7 @@ public final class XmlKeyExtractor implements KeyExtractor {
 
     @Override
     public void open() {
-        factory = HardenedXml.newInputFactory(limits);
+        parser = new HardenedParser(limits);
         key = new PathCapture(keyPath, limits.maxTextLength());
         eventTime =
                 eventTimePath == null
@@ -90,7 +90,7 @@ public final class XmlKeyExtractor implements KeyExtractor {
 
     @Override
     public KeyResult extract(RawRecord record) {
-        if (factory == null) {
+        if (parser == null) {
             open();
         }
         key.reset();
@@ -99,7 +99,7 @@ public final class XmlKeyExtractor implements KeyExtractor {
         }
         XMLStreamReader reader = null;
         try {
-            reader = HardenedXml.open(factory, record.value(), limits);
+            reader = parser.open(record.value());
             return scan(reader);
         } catch (XmlFailureException e) {
             return KeyResult.failure(e.reason(), describe(e));
@@ -111,7 +111,7 @@ public final class XmlKeyExtractor implements KeyExtractor {
             XmlFailureException failure = HardenedXml.classify(e);
             return KeyResult.failure(failure.reason(), describe(failure));
         } finally {
-            HardenedXml.close(reader);
+            parser.close(reader);
         }
     }
 
@@ -121,7 +121,7 @@ public final class XmlKeyExtractor implements KeyExtractor {
         boolean needTime = eventTime != null;
         int depth = 0;
         while (true) {
-            int event = HardenedXml.next(reader);
+            int event = parser.next(reader);
             switch (event) {
                 case XMLStreamConstants.START_ELEMENT:
                     depth++;
@@ -151,11 +151,6 @@ public final class XmlKeyExtractor implements KeyExtractor {
                     }
                     depth--;
                     break;
-                case XMLStreamConstants.ENTITY_REFERENCE:
-                    throw HardenedXml.failure(
-                            ErrorReason.MALFORMED_XML,
-                            "undeclared entity reference &" + reader.getLocalName() + ";",
-                            reader);
                 case XMLStreamConstants.END_DOCUMENT:
                     if (keyValue == null) {
                         return KeyResult.failure(

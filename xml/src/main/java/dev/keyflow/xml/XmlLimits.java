@@ -18,6 +18,7 @@ import java.util.Objects;
  *   <tr><td>attributes per element</td><td>64</td></tr>
  *   <tr><td>text node or attribute value length</td><td>64 Ki characters</td></tr>
  *   <tr><td>elements per document</td><td>100 000</td></tr>
+ *   <tr><td>element or attribute name, or namespace URI</td><td>1 024 characters</td></tr>
  * </table>
  *
  * <pre>{@code
@@ -35,6 +36,7 @@ public final class XmlLimits implements Serializable {
     private final int maxAttributes;
     private final int maxTextLength;
     private final int maxElements;
+    private final int maxNameLength;
 
     private XmlLimits(Builder b) {
         this.maxDocumentBytes = b.maxDocumentBytes;
@@ -42,6 +44,7 @@ public final class XmlLimits implements Serializable {
         this.maxAttributes = b.maxAttributes;
         this.maxTextLength = b.maxTextLength;
         this.maxElements = b.maxElements;
+        this.maxNameLength = b.maxNameLength;
     }
 
     /** The default limits (see the class comment). */
@@ -79,6 +82,14 @@ public final class XmlLimits implements Serializable {
         return maxElements;
     }
 
+    /**
+     * The longest element or attribute name (prefix included) or namespace URI, in characters.
+     * Names are a validator's vocabulary: a long one costs time on every lookup.
+     */
+    public int maxNameLength() {
+        return maxNameLength;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof XmlLimits other
@@ -86,12 +97,19 @@ public final class XmlLimits implements Serializable {
                 && maxDepth == other.maxDepth
                 && maxAttributes == other.maxAttributes
                 && maxTextLength == other.maxTextLength
-                && maxElements == other.maxElements;
+                && maxElements == other.maxElements
+                && maxNameLength == other.maxNameLength;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(maxDocumentBytes, maxDepth, maxAttributes, maxTextLength, maxElements);
+        return Objects.hash(
+                maxDocumentBytes,
+                maxDepth,
+                maxAttributes,
+                maxTextLength,
+                maxElements,
+                maxNameLength);
     }
 
     @Override
@@ -106,6 +124,8 @@ public final class XmlLimits implements Serializable {
                 + maxTextLength
                 + ", elements="
                 + maxElements
+                + ", names="
+                + maxNameLength
                 + '}';
     }
 
@@ -122,6 +142,7 @@ public final class XmlLimits implements Serializable {
         private int maxAttributes = 64;
         private int maxTextLength = 64 * 1024;
         private int maxElements = 100_000;
+        private int maxNameLength = 1024;
 
         private Builder() {}
 
@@ -152,6 +173,15 @@ public final class XmlLimits implements Serializable {
         /** The most elements in one document (default 100 000). */
         public Builder maxElements(int maxElements) {
             this.maxElements = positive(maxElements, "maxElements");
+            return this;
+        }
+
+        /**
+         * The longest element or attribute name (prefix included) or namespace URI in characters
+         * (default 1 024).
+         */
+        public Builder maxNameLength(int maxNameLength) {
+            this.maxNameLength = positive(maxNameLength, "maxNameLength");
             return this;
         }
 

@@ -1,10 +1,10 @@
 package dev.keyflow.xml;
 
 import com.ctc.wstx.exc.WstxLazyException;
-import com.ctc.wstx.stax.WstxInputFactory;
 import dev.keyflow.core.ErrorReason;
 import dev.keyflow.core.ErrorStage;
 import dev.keyflow.xml.internal.Conversions;
+import dev.keyflow.xml.internal.HardenedParser;
 import dev.keyflow.xml.internal.HardenedXml;
 import dev.keyflow.xml.internal.PathCapture;
 import dev.keyflow.xml.internal.SaxBridge;
@@ -54,13 +54,22 @@ public final class XmlProcessor implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
+    /**
+     * After how many characters handed to one JDK validator it is replaced by a new one. The
+     * validator keeps every distinct name and namespace URI it has seen; this budget bounds what it
+     * can hold (a few tens of MiB at most) while the cost of a new validator (tens of microseconds)
+     * is spread over thousands of ordinary documents.
+     */
+    static final long VALIDATOR_RENEWAL_CHARACTERS = 8L * 1024 * 1024;
+
     @Nullable private final SchemaBundle schema;
     private final List<FieldSpec> fields;
     private final XmlLimits limits;
     private final int maxReportedProblems;
 
-    private transient WstxInputFactory factory;
-    private transient SaxBridge bridge;
+    private transient HardenedParser parser;
+    @Nullable private transient CompiledSchema compiled;
+    @Nullable private transient SaxBridge bridge;
     private transient Problems problems;
     private transient PathCapture[] captures;
     private transient Object[] values;
@@ -101,12 +110,11 @@ public final class XmlProcessor implements Serializable {
      * @throws SchemaBundleException if the schema bundle does not compile
      */
     public void open() {
-        factory = HardenedXml.newInputFactory(limits);
+        parser = new HardenedParser(limits);
         problems = new Problems(maxReportedProblems);
         if (schema != null) {
-            ValidatorHandler validator = CompiledSchema.shared(schema).newValidatorHandler();
-            validator.setErrorHandler(problems);
-            bridge = new SaxBridge(validator);
+            compiled = CompiledSchema.shared(schema);
+            bridge = newBridge();
         }
         captures = new PathCapture[fields.size()];
         for (int i = 0; i < captures.length; i++) {
@@ -117,14 +125,14 @@ public final class XmlProcessor implements Serializable {
 
     /** Validates {@code payload} and extracts its fields. */
     public XmlResult process(byte[] payload) {
-        if (factory == null) {
+        if (parser == null) {
             open();
         }
         reset();
         ErrorStage stage = schema != null ? ErrorStage.VALIDATION : ErrorStage.FIELD_EXTRACTION;
         XMLStreamReader reader = null;
         try {
-            reader = HardenedXml.open(factory, payload, limits);
+            reader = parser.open(payload);
             read(reader);
         } catch (XmlFailureException e) {
             return XmlResult.failure(
@@ -145,7 +153,7 @@ public final class XmlProcessor implements Serializable {
                 problems.list.add(new XmlProblem(-1, -1, String.valueOf(e.getMessage())));
             }
         } finally {
-            HardenedXml.close(reader);
+            parser.close(reader);
         }
         if (!problems.list.isEmpty()) {
             return XmlResult.failure(
@@ -177,7 +185,16 @@ public final class XmlProcessor implements Serializable {
         return XmlResult.success(new XmlFields(result));
     }
 
+    private SaxBridge newBridge() {
+        ValidatorHandler validator = compiled.newValidatorHandler();
+        validator.setErrorHandler(problems);
+        return new SaxBridge(validator);
+    }
+
     private void reset() {
+        if (bridge != null && bridge.charactersFed() > VALIDATOR_RENEWAL_CHARACTERS) {
+            bridge = newBridge();
+        }
         problems.list.clear();
         conversionFailure = null;
         conversionProblem = null;
@@ -195,7 +212,7 @@ public final class XmlProcessor implements Serializable {
         }
         int depth = 0;
         while (true) {
-            int event = HardenedXml.next(reader);
+            int event = parser.next(reader);
             switch (event) {
                 case XMLStreamConstants.START_ELEMENT:
                     depth++;
@@ -231,11 +248,6 @@ public final class XmlProcessor implements Serializable {
                     }
                     depth--;
                     break;
-                case XMLStreamConstants.ENTITY_REFERENCE:
-                    throw HardenedXml.failure(
-                            ErrorReason.MALFORMED_XML,
-                            "undeclared entity reference &" + reader.getLocalName() + ";",
-                            reader);
                 case XMLStreamConstants.END_DOCUMENT:
                     if (validating) {
                         bridge.endDocument();

@@ -103,6 +103,15 @@ class XmlKeyExtractorSecurityTest {
     }
 
     @Test
+    void longNamesHitTheNameLimitWithTheirLocation() {
+        for (String where : new String[] {"element", "namespace", "attribute", "pi"}) {
+            KeyResult result =
+                    attack(XmlAttacks.longName(where, 60_000), ErrorReason.LIMIT_EXCEEDED);
+            assertThat(result.message()).contains("maxNameLength=1024").contains("line 1");
+        }
+    }
+
+    @Test
     void aHugeDocumentIsRefusedBeforeParsing() {
         KeyResult result =
                 attack(XmlAttacks.hugeDocument(4 * 1024 * 1024), ErrorReason.LIMIT_EXCEEDED);

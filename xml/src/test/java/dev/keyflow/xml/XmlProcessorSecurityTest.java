@@ -77,6 +77,9 @@ class XmlProcessorSecurityTest {
         attack(XmlAttacks.hugeTextBeforeKey(500_000), ErrorReason.LIMIT_EXCEEDED);
         attack(XmlAttacks.hugeAttribute(500_000), ErrorReason.LIMIT_EXCEEDED);
         attack(XmlAttacks.hugeDocument(4 * 1024 * 1024), ErrorReason.LIMIT_EXCEEDED);
+        for (String where : new String[] {"element", "namespace", "attribute", "pi"}) {
+            attack(XmlAttacks.longName(where, 60_000), ErrorReason.LIMIT_EXCEEDED);
+        }
     }
 
     @Test

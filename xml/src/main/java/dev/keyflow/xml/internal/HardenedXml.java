@@ -13,8 +13,6 @@ import javax.xml.stream.Location;
 import javax.xml.stream.XMLInputFactory;
 import javax.xml.stream.XMLStreamException;
 import javax.xml.stream.XMLStreamReader;
-import org.codehaus.stax2.XMLStreamReader2;
-import org.codehaus.stax2.io.Stax2ByteArraySource;
 
 /**
  * The one place where keyflow creates XML parsers for messages.
@@ -33,6 +31,12 @@ public final class HardenedXml {
     /** A configured, hardened Woodstox factory. */
     public static WstxInputFactory newInputFactory(XmlLimits limits) {
         WstxInputFactory factory = new WstxInputFactory();
+        configure(factory, limits);
+        return factory;
+    }
+
+    /** Configures {@code factory} as {@link #newInputFactory} does. */
+    static void configure(WstxInputFactory factory, XmlLimits limits) {
         factory.setProperty(XMLInputFactory.IS_NAMESPACE_AWARE, true);
         factory.setProperty(XMLInputFactory.SUPPORT_DTD, false);
         factory.setProperty(XMLInputFactory.IS_SUPPORTING_EXTERNAL_ENTITIES, false);
@@ -51,46 +55,6 @@ public final class HardenedXml {
         factory.setProperty(WstxInputProperties.P_MAX_TEXT_LENGTH, limits.maxTextLength());
         factory.setProperty(WstxInputProperties.P_MAX_ELEMENT_COUNT, (long) limits.maxElements());
         factory.setProperty(WstxInputProperties.P_MAX_CHARACTERS, (long) limits.maxDocumentBytes());
-        return factory;
-    }
-
-    /**
-     * Opens a reader over {@code payload}, checking the size limit first.
-     *
-     * @throws XmlFailureException for a missing payload ({@code MALFORMED_INPUT}) or one over the
-     *     size limit ({@code LIMIT_EXCEEDED})
-     */
-    public static XMLStreamReader2 open(WstxInputFactory factory, byte[] payload, XmlLimits limits)
-            throws XmlFailureException, XMLStreamException {
-        if (payload == null) {
-            throw new XmlFailureException(
-                    ErrorReason.MALFORMED_INPUT, "the record has no value", List.of());
-        }
-        if (payload.length > limits.maxDocumentBytes()) {
-            throw new XmlFailureException(
-                    ErrorReason.LIMIT_EXCEEDED,
-                    "document size "
-                            + payload.length
-                            + " bytes exceeds the limit of "
-                            + limits.maxDocumentBytes(),
-                    List.of());
-        }
-        return (XMLStreamReader2)
-                factory.createXMLStreamReader(new Stax2ByteArraySource(payload, 0, payload.length));
-    }
-
-    /**
-     * The next event, refusing a DOCTYPE.
-     *
-     * @throws XmlFailureException {@code DOCTYPE_FORBIDDEN} when the document declares one
-     */
-    public static int next(XMLStreamReader reader) throws XMLStreamException, XmlFailureException {
-        int event = reader.next();
-        if (event == XMLStreamReader.DTD) {
-            throw failure(
-                    ErrorReason.DOCTYPE_FORBIDDEN, "messages may not declare a DOCTYPE", reader);
-        }
-        return event;
     }
 
     /** A failure located at the reader's current position. */

@@ -12,12 +12,18 @@ import org.xml.sax.SAXException;
  * XSD {@code ValidatorHandler}, so that validation sees exactly what the hardened parser read and
  * nothing is parsed twice. The caller drives the reader and calls the method matching each event.
  * Not thread-safe; one per reader thread, reusable across documents.
+ *
+ * <p>The bridge counts the characters it has handed to the handler ({@link #charactersFed()}):
+ * names, namespace URIs, attribute values and text. The JDK validator keeps every distinct name and
+ * URI it has seen in a symbol table that only grows, so its owner replaces a handler once this
+ * count passes a budget, which bounds what one handler can retain whatever the documents hold.
  */
 public final class SaxBridge implements Locator {
 
     private final ContentHandler handler;
     private final ReaderAttributes attributes = new ReaderAttributes();
     private XMLStreamReader reader;
+    private long charactersFed;
 
     public SaxBridge(ContentHandler handler) {
         this.handler = handler;
@@ -32,13 +38,25 @@ public final class SaxBridge implements Locator {
     }
 
     public void startElement() throws SAXException {
+        long fed = 0;
         for (int i = 0, n = reader.getNamespaceCount(); i < n; i++) {
-            String prefix = reader.getNamespacePrefix(i);
-            String uri = reader.getNamespaceURI(i);
-            handler.startPrefixMapping(prefix == null ? "" : prefix, uri == null ? "" : uri);
+            String prefix = prefixOrEmpty(reader.getNamespacePrefix(i));
+            String uri = uri(reader.getNamespaceURI(i));
+            fed += prefix.length() + uri.length();
+            handler.startPrefixMapping(prefix, uri);
         }
-        handler.startElement(
-                uri(reader.getNamespaceURI()), reader.getLocalName(), qName(), attributes);
+        String uri = uri(reader.getNamespaceURI());
+        String qName = qName();
+        fed += uri.length() + qName.length();
+        for (int i = 0, n = reader.getAttributeCount(); i < n; i++) {
+            fed +=
+                    prefixOrEmpty(reader.getAttributePrefix(i)).length()
+                            + reader.getAttributeLocalName(i).length()
+                            + uri(reader.getAttributeNamespace(i)).length()
+                            + reader.getAttributeValue(i).length();
+        }
+        charactersFed += fed;
+        handler.startElement(uri, reader.getLocalName(), qName, attributes);
     }
 
     public void endElement() throws SAXException {
@@ -50,12 +68,18 @@ public final class SaxBridge implements Locator {
     }
 
     public void characters() throws SAXException {
+        charactersFed += reader.getTextLength();
         handler.characters(
                 reader.getTextCharacters(), reader.getTextStart(), reader.getTextLength());
     }
 
     public void endDocument() throws SAXException {
         handler.endDocument();
+    }
+
+    /** The characters handed to the handler since this bridge was created. */
+    public long charactersFed() {
+        return charactersFed;
     }
 
     private String qName() {
@@ -67,6 +91,10 @@ public final class SaxBridge implements Locator {
 
     private static String uri(String uri) {
         return uri == null ? "" : uri;
+    }
+
+    private static String prefixOrEmpty(String prefix) {
+        return prefix == null ? "" : prefix;
     }
 
     @Override
@@ -94,6 +122,7 @@ public final class SaxBridge implements Locator {
     /** The current start element's attributes, read straight from the reader. */
     private static final class ReaderAttributes implements Attributes {
         private XMLStreamReader reader;
+        private long charactersFed;
 
         @Override
         public int getLength() {

@@ -113,6 +113,53 @@ public final class XmlAttacks {
         return utf8(sb.append("<id>x</id></r>").toString());
     }
 
+    /**
+     * A root element declaring {@code count} namespaces, each with a URI of {@code uriLength}
+     * characters that no other document of the same {@code seed} shares.
+     */
+    public static byte[] uniqueNamespaces(long seed, int count, int uriLength) {
+        StringBuilder sb = new StringBuilder(count * (uriLength + 16) + 32).append("<r");
+        for (int i = 0; i < count; i++) {
+            String unique = "urn:" + seed + ":" + i + ":";
+            sb.append(" xmlns:n")
+                    .append(i)
+                    .append("=\"")
+                    .append(unique)
+                    .append("u".repeat(Math.max(0, uriLength - unique.length())))
+                    .append('"');
+        }
+        return utf8(sb.append("><id>x</id></r>").toString());
+    }
+
+    /**
+     * A root element with {@code count} empty child elements, each with a name of {@code length}
+     * characters that no other document of the same {@code seed} shares.
+     */
+    public static byte[] uniqueElementNames(long seed, int count, int length) {
+        StringBuilder sb = new StringBuilder(count * (length + 8) + 32).append("<r>");
+        for (int i = 0; i < count; i++) {
+            String unique = "e" + seed + "_" + i + "_";
+            sb.append('<')
+                    .append(unique)
+                    .append("n".repeat(Math.max(0, length - unique.length())))
+                    .append("/>");
+        }
+        return utf8(sb.append("<id>x</id></r>").toString());
+    }
+
+    /** A key document with a long element name, namespace URI, attribute name or PI target. */
+    public static byte[] longName(String where, int length) {
+        String name = "n".repeat(length);
+        return utf8(
+                switch (where) {
+                    case "element" -> "<r><" + name + "/><id>x</id></r>";
+                    case "namespace" -> "<r xmlns:p=\"urn:" + name + "\"><id>x</id></r>";
+                    case "attribute" -> "<r " + name + "=\"v\"><id>x</id></r>";
+                    case "pi" -> "<r><?" + name + " data?><id>x</id></r>";
+                    default -> throw new IllegalArgumentException(where);
+                });
+    }
+
     /** A document with a byte sequence that is not UTF-8, before the key. */
     public static byte[] invalidUtf8() {
         byte[] head = utf8("<?xml version=\"1.0\" encoding=\"UTF-8\"?><r><n>");
