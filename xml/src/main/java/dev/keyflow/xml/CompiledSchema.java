@@ -1,12 +1,14 @@
 package dev.keyflow.xml;
 
 import dev.keyflow.xml.internal.BundleResolver;
+import dev.keyflow.xml.internal.ContentModelSize;
 import java.io.ByteArrayInputStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import javax.xml.XMLConstants;
 import javax.xml.transform.Source;
 import javax.xml.transform.stream.StreamSource;
@@ -120,6 +122,15 @@ public final class CompiledSchema {
                                     ? (failure == null ? "" : ": " + failure.getMessage())
                                     : ": " + errors.problems.get(0));
             throw new SchemaBundleException(message, errors.problems, failure);
+        }
+        Optional<String> tooLarge =
+                ContentModelSize.firstOverLimit(
+                        bundle.filesView(), bundle.mainFiles(), ContentModelSize.jdkLimit());
+        if (tooLarge.isPresent()) {
+            String message =
+                    "schema bundle " + bundle.version() + " does not compile: " + tooLarge.get();
+            throw new SchemaBundleException(
+                    message, List.of(new XmlProblem(-1, -1, tooLarge.get())), null);
         }
         return new CompiledSchema(bundle, schema);
     }

@@ -5,11 +5,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.keyflow.xml.testutils.CountingHttpServer;
 import dev.keyflow.xml.testutils.XmlSamples;
+import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import javax.xml.XMLConstants;
+import javax.xml.transform.stream.StreamSource;
+import javax.xml.validation.SchemaFactory;
+import javax.xml.validation.Validator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.xml.sax.SAXException;
 
 class CompiledSchemaTest {
 
@@ -46,6 +54,137 @@ class CompiledSchemaTest {
         CompiledSchema compiled = CompiledSchema.compile(payment("v1"));
 
         assertThat(compiled.bundle().version()).isEqualTo("v1");
+    }
+
+    @Test
+    void aContentModelTooLargeToBuildIsRejectedAtCompileTime() {
+        // Valid XSD, but nested sequences of maxOccurs 4000 expand beyond the JDK's content model
+        // limit (jdk.xml.maxOccurLimit, 5,000 nodes): no document could ever be validated.
+        String schema =
+                "<xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\">"
+                        + "<xs:element name=\"r\"><xs:complexType>"
+                        + "<xs:sequence maxOccurs=\"4000\"><xs:sequence maxOccurs=\"4000\">"
+                        + "<xs:element name=\"a\" type=\"xs:string\"/>"
+                        + "<xs:element name=\"b\" type=\"xs:string\"/>"
+                        + "</xs:sequence></xs:sequence>"
+                        + "</xs:complexType></xs:element></xs:schema>";
+        SchemaBundle bundle =
+                SchemaBundle.builder()
+                        .version("too-large")
+                        .file("main.xsd", utf8(schema))
+                        .mainFile("main.xsd")
+                        .build();
+
+        assertThatThrownBy(() -> CompiledSchema.compile(bundle))
+                .isInstanceOf(SchemaBundleException.class)
+                .hasMessageContaining("too-large")
+                .hasMessageContaining("jdk.xml.maxOccurLimit");
+    }
+
+    @Test
+    void aContentModelTooLargeInANestedLocalTypeIsRejectedAtCompileTime() {
+        String schema =
+                "<xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\">"
+                        + "<xs:element name=\"r\"><xs:complexType><xs:sequence>"
+                        + "<xs:element name=\"inner\"><xs:complexType>"
+                        + "<xs:choice maxOccurs=\"3000\"><xs:sequence maxOccurs=\"3000\">"
+                        + "<xs:element name=\"a\" type=\"xs:string\"/>"
+                        + "</xs:sequence><xs:element name=\"b\" type=\"xs:int\"/></xs:choice>"
+                        + "</xs:complexType></xs:element>"
+                        + "</xs:sequence></xs:complexType></xs:element></xs:schema>";
+        SchemaBundle bundle =
+                SchemaBundle.builder()
+                        .version("too-large-nested")
+                        .file("main.xsd", utf8(schema))
+                        .mainFile("main.xsd")
+                        .build();
+
+        assertThatThrownBy(() -> CompiledSchema.compile(bundle))
+                .isInstanceOf(SchemaBundleException.class)
+                .hasMessageContaining("element 'inner'");
+    }
+
+    /**
+     * The compile-time estimate agrees with the JDK's own validator, used here directly as the
+     * oracle: a shape is refused at compile time exactly when the JDK cannot validate with it.
+     */
+    @ParameterizedTest
+    @CsvSource({
+        "sequence, 10, sequence, 10, false",
+        "sequence, 40, sequence, 40, false",
+        "sequence, 1, sequence, 1000, false",
+        "sequence, 10, sequence, 400, false",
+        "sequence, 10, sequence, 600, true",
+        "sequence, 100, sequence, 100, true",
+        "sequence, 4000, sequence, 4000, true",
+        "choice, 50, sequence, 50, false",
+        "choice, 200, choice, 200, true",
+        "sequence, 1, sequence, 9000, true",
+        "sequence, 9000, sequence, 1, true",
+    })
+    void refusesAtCompileTimeExactlyWhatTheJdkCannotValidate(
+            String outer, int outerMax, String inner, int innerMax, boolean tooLarge)
+            throws Exception {
+        String schema =
+                "<xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\">"
+                        + "<xs:element name=\"r\"><xs:complexType>"
+                        + ("<xs:" + outer + " maxOccurs=\"" + outerMax + "\">")
+                        + ("<xs:" + inner + " maxOccurs=\"" + innerMax + "\">")
+                        + "<xs:element name=\"a\" type=\"xs:string\"/>"
+                        + "<xs:element name=\"b\" type=\"xs:string\"/>"
+                        + ("</xs:" + inner + "></xs:" + outer + ">")
+                        + "</xs:complexType></xs:element></xs:schema>";
+        assertThat(jdkRefusesToBuild(schema)).as("the JDK's own verdict").isEqualTo(tooLarge);
+
+        SchemaBundle bundle =
+                SchemaBundle.builder()
+                        .version("shape")
+                        .file("main.xsd", utf8(schema))
+                        .mainFile("main.xsd")
+                        .build();
+        if (tooLarge) {
+            assertThatThrownBy(() -> CompiledSchema.compile(bundle))
+                    .isInstanceOf(SchemaBundleException.class)
+                    .hasMessageMatching("(?s).*(jdk.xml.maxOccurLimit|more than 5,000 nodes).*");
+        } else {
+            XmlProcessor processor = XmlProcessor.builder().schema(bundle).build();
+            processor.open();
+            assertThat(processor.process(utf8("<r><a/><b/></r>")).isSuccess()).isTrue();
+        }
+    }
+
+    @Test
+    void largeBoundsOnElementsThatTheValidatorCountsAreAccepted() {
+        String schema =
+                "<xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\">"
+                        + "<xs:element name=\"r\"><xs:complexType><xs:sequence>"
+                        + "<xs:element name=\"a\" type=\"xs:string\" maxOccurs=\"5000\"/>"
+                        + "<xs:element name=\"b\" type=\"xs:string\"/>"
+                        + "<xs:any processContents=\"skip\" minOccurs=\"0\" maxOccurs=\"5000\"/>"
+                        + "</xs:sequence></xs:complexType></xs:element></xs:schema>";
+        SchemaBundle bundle =
+                SchemaBundle.builder()
+                        .version("counted")
+                        .file("main.xsd", utf8(schema))
+                        .mainFile("main.xsd")
+                        .build();
+        XmlProcessor processor = XmlProcessor.builder().schema(bundle).build();
+        processor.open();
+
+        assertThat(processor.process(utf8("<r><a/><a/><b/><x/></r>")).isSuccess()).isTrue();
+    }
+
+    private static boolean jdkRefusesToBuild(String schema) throws Exception {
+        SchemaFactory factory = SchemaFactory.newDefaultInstance();
+        factory.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
+        try {
+            Validator validator =
+                    factory.newSchema(new StreamSource(new StringReader(schema))).newValidator();
+            validator.validate(new StreamSource(new StringReader("<r><a/><b/></r>")));
+            return false;
+        } catch (SAXException e) {
+            return String.valueOf(e.getMessage()).contains("content model");
+        }
     }
 
     @Test
