@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.keyflow.core.Checks;
 import dev.keyflow.core.ErrorReason;
 import dev.keyflow.core.async.ProcessingException;
+import dev.keyflow.enrichment.internal.AddressGuard;
 import dev.keyflow.enrichment.internal.HttpClients;
 import dev.keyflow.enrichment.internal.ResponseHandler;
 import dev.keyflow.enrichment.internal.UrlTemplate;
@@ -14,6 +15,7 @@ import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import java.io.Serializable;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -126,7 +128,11 @@ public final class HttpEnricher<IN> implements Serializable {
         if (client != null) {
             throw new IllegalStateException("HttpEnricher is already open");
         }
-        client = HttpClients.hardened(callTimeout, maxConcurrentRequests);
+        client =
+                HttpClients.hardened(callTimeout, maxConcurrentRequests)
+                        .newBuilder()
+                        .dns(new AddressGuard(allowedHosts))
+                        .build();
         mapper = new ObjectMapper();
         if (breakerWait != null) {
             CircuitBreakerConfig.Builder config =
@@ -302,6 +308,38 @@ public final class HttpEnricher<IN> implements Serializable {
         return parsed;
     }
 
+    /**
+     * Checks an enricher's URL as {@link Builder#url} and {@link Builder#build} do, for callers
+     * that want to refuse a configuration before building anything (a job's config loader).
+     *
+     * @param urlTemplate the URL, with {@code {name}} placeholders in the path or query only
+     * @param allowedHosts the allowed hosts (case-insensitive); empty allows any host that is not
+     *     link-local or a cloud metadata address
+     * @throws IllegalArgumentException naming the problem
+     */
+    public static void checkUrl(String urlTemplate, Collection<String> allowedHosts) {
+        Set<String> hosts = new LinkedHashSet<>();
+        for (String host : allowedHosts) {
+            hosts.add(host.toLowerCase(Locale.ROOT));
+        }
+        checkUrl(UrlTemplate.parse(urlTemplate), hosts);
+    }
+
+    private static void checkUrl(UrlTemplate url, Set<String> allowedHosts) {
+        String host = url.host();
+        if (!allowedHosts.isEmpty() && !allowedHosts.contains(host)) {
+            throw new IllegalArgumentException(
+                    "host " + host + " is not in the allowed hosts " + allowedHosts);
+        }
+        if (!allowedHosts.contains(host) && AddressGuard.isGuardedLiteral(host)) {
+            throw new IllegalArgumentException(
+                    "host "
+                            + host
+                            + " is a link-local or cloud metadata address; name it in the allowed"
+                            + " hosts to call it");
+        }
+    }
+
     public String url() {
         return url.toString();
     }
@@ -449,16 +487,11 @@ public final class HttpEnricher<IN> implements Serializable {
                 throw new IllegalStateException(
                         "url has placeholders " + url.variables() + " but no variables were set");
             }
-            url.literalHost()
-                    .filter(host -> !allowedHosts.isEmpty() && !allowedHosts.contains(host))
-                    .ifPresent(
-                            host -> {
-                                throw new IllegalStateException(
-                                        "url host "
-                                                + host
-                                                + " is not in the allowed hosts "
-                                                + allowedHosts);
-                            });
+            try {
+                checkUrl(url, allowedHosts);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException(e.getMessage(), e);
+            }
             return new HttpEnricher<>(this);
         }
     }

@@ -12,6 +12,7 @@ import dev.keyflow.core.async.AsyncContext;
 import dev.keyflow.core.async.AsyncFailure;
 import dev.keyflow.core.async.KeyedAsyncFunction;
 import dev.keyflow.core.async.ProcessingException;
+import dev.keyflow.enrichment.internal.AddressGuard;
 import dev.keyflow.enrichment.internal.HttpClients;
 import dev.keyflow.enrichment.internal.UrlTemplate;
 import dev.keyflow.enrichment.internal.WebhookResponseHandler;
@@ -121,7 +122,11 @@ public final class WebhookAction<K, IN> extends KeyedAsyncFunction<K, IN, Void, 
         super.open(openContext);
         target = HttpUrl.get(url);
         mapper = new ObjectMapper();
-        client = HttpClients.hardened(callTimeout, maxConcurrentRequests);
+        client =
+                HttpClients.hardened(callTimeout, maxConcurrentRequests)
+                        .newBuilder()
+                        .dns(new AddressGuard(Set.of()))
+                        .build();
         if (ratePeriod != null) {
             limiter =
                     RateLimiter.of(
@@ -266,6 +271,10 @@ public final class WebhookAction<K, IN> extends KeyedAsyncFunction<K, IN, Void, 
             UrlTemplate template = UrlTemplate.parse(url);
             if (!template.variables().isEmpty() || HttpUrl.parse(url) == null) {
                 throw new IllegalArgumentException("url must be a plain http(s) URL, was " + url);
+            }
+            if (AddressGuard.isGuardedLiteral(template.host())) {
+                throw new IllegalArgumentException(
+                        "url host " + template.host() + " is a link-local or metadata address");
             }
             this.url = url;
             return this;

@@ -5,12 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.keyflow.core.ErrorReason;
 import dev.keyflow.core.async.ProcessingException;
+import dev.keyflow.enrichment.internal.AddressGuard;
 import dev.keyflow.enrichment.testutils.TestHttpServer;
 import dev.keyflow.enrichment.testutils.TestHttpServer.Reply;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -197,7 +200,7 @@ class HttpEnricherTest {
     }
 
     @Test
-    void hostAllowListIsCheckedAtBuildAndPerCall() throws Exception {
+    void hostAllowListIsCheckedAtBuild() {
         assertThatThrownBy(
                         () ->
                                 HttpEnricher.<String>builder()
@@ -206,22 +209,83 @@ class HttpEnricherTest {
                                         .build())
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("evil.example");
+        assertThatThrownBy(
+                        () -> HttpEnricher.checkUrl("https://evil.example/x", List.of("a.example")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("evil.example");
+    }
 
-        server.reply("/x", Reply.json(200, "{}"));
-        int port = Integer.parseInt(server.url("").replaceAll(".*:", ""));
-        HttpEnricher<String> enricher =
+    @Test
+    void templatesThatAreNotPlainHttpUrlsAreRefused() {
+        assertThatThrownBy(() -> HttpEnricher.<String>builder().url("http://"))
+                .hasMessageContaining("has no host");
+        assertThatThrownBy(() -> HttpEnricher.<String>builder().url("https://a b.example/{id}"))
+                .hasMessageContaining("space or control character");
+        assertThatThrownBy(() -> HttpEnricher.<String>builder().url("https://u:p@a.example/{id}"))
+                .hasMessageContaining("credentials");
+        assertThatThrownBy(() -> HttpEnricher.<String>builder().url("https://{id}.example/x"))
+                .hasMessageContaining("only in the path or the query");
+        assertThatThrownBy(() -> HttpEnricher.<String>builder().url("http://{host}:8080/x"))
+                .hasMessageContaining("only in the path or the query");
+        assertThatThrownBy(() -> HttpEnricher.<String>builder().url("https://a.example:99999/x"))
+                .hasMessageContaining("not a valid");
+    }
+
+    @Test
+    void aValueThatWouldChangeThePathFailsTheElement() throws Exception {
+        server.reply("/customers/a..b", Reply.json(200, "{}"));
+        server.reply("/search", Reply.json(200, "{}"));
+        HttpEnricher<String> byPath =
                 open(
                         HttpEnricher.<String>builder()
-                                .url("http://{host}:" + port + "/x")
-                                .variables(host -> Map.of("host", host))
-                                .allowedHosts("127.0.0.1")
+                                .url(server.url("/customers/{id}"))
+                                .variables(id -> Map.of("id", id))
+                                .build());
+        HttpEnricher<String> byQuery =
+                open(
+                        HttpEnricher.<String>builder()
+                                .url(server.url("/search?q={id}"))
+                                .variables(id -> Map.of("id", id))
                                 .build());
 
-        ProcessingException refused = failureOf(enricher.call("localhost", "k"));
-        assertThat(refused.reason()).isEqualTo(ErrorReason.FIELD_INVALID);
-        assertThat(refused.getMessage()).contains("localhost");
+        for (String value : new String[] {"..", ".", ""}) {
+            ProcessingException refused = failureOf(byPath.call(value, "k"));
+            assertThat(refused.reason()).isEqualTo(ErrorReason.FIELD_INVALID);
+            assertThat(refused.getMessage()).contains("would change the path");
+        }
         assertThat(server.requests()).isEmpty();
-        assertThat(await(enricher.call("127.0.0.1", "k")).found()).isTrue();
+        assertThat(await(byPath.call("a..b", "k")).found()).isTrue();
+        assertThat(await(byQuery.call("..", "k")).found()).isTrue();
+    }
+
+    @Test
+    void linkLocalAndMetadataAddressesNeedToBeAllowedByName() throws Exception {
+        assertThatThrownBy(
+                        () ->
+                                HttpEnricher.<String>builder()
+                                        .url("http://169.254.169.254/latest/meta-data")
+                                        .build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("link-local");
+        assertThatThrownBy(() -> HttpEnricher.<String>builder().url("http://[fe80::1]/x").build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("link-local");
+        assertThat(
+                        HttpEnricher.<String>builder()
+                                .url("http://169.254.169.254/latest/meta-data")
+                                .allowedHosts("169.254.169.254")
+                                .build()
+                                .allowedHosts())
+                .containsExactly("169.254.169.254");
+
+        // A name that resolves to such an address is refused when the call resolves it.
+        AddressGuard guard = new AddressGuard(Set.of());
+        assertThatThrownBy(() -> guard.lookup("169.254.169.254"))
+                .isInstanceOf(UnknownHostException.class)
+                .hasMessageContaining("link-local");
+        assertThat(guard.lookup("127.0.0.1")).isNotEmpty();
+        assertThat(new AddressGuard(Set.of("169.254.169.254")).lookup("169.254.169.254"))
+                .isNotEmpty();
     }
 
     @Test

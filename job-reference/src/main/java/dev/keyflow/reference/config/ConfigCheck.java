@@ -45,6 +45,16 @@ final class ConfigCheck {
         if (value.isBlank()) {
             throw fail(key, "must not be blank");
         }
+        for (int i = 0; i < value.length(); i++) {
+            if (Character.isISOControl(value.charAt(i))) {
+                throw fail(
+                        key,
+                        "contains a control character (U+"
+                                + String.format("%04X", (int) value.charAt(i))
+                                + ") at index "
+                                + i);
+            }
+        }
         return value;
     }
 
@@ -55,8 +65,12 @@ final class ConfigCheck {
         return value;
     }
 
+    /** The longest duration any setting takes: Flink and Kafka keep durations as long millis. */
+    private static final Duration LONGEST = Duration.ofMillis(Long.MAX_VALUE);
+
     static Duration positive(@Nullable Duration value, String key) {
         notNull(value, key);
+        notTooLong(value, key);
         if (value.isNegative() || value.isZero() || value.toMillis() < 1) {
             throw fail(key, Durations.format(value) + " is too small; must be at least 1ms");
         }
@@ -65,9 +79,16 @@ final class ConfigCheck {
 
     static Duration notNegative(@Nullable Duration value, String key) {
         notNull(value, key);
+        notTooLong(value, key);
         if (value.isNegative()) {
             throw fail(key, Durations.format(value) + " is negative; must be >= 0s");
         }
         return value;
+    }
+
+    private static void notTooLong(Duration value, String key) {
+        if (value.compareTo(LONGEST) > 0) {
+            throw fail(key, value + " is too long; must be at most " + LONGEST.toDays() + "d");
+        }
     }
 }

@@ -9,10 +9,10 @@ import static dev.keyflow.reference.config.ConfigCheck.required;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.keyflow.enrichment.HttpEnricher;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import javax.annotation.Nullable;
 
 /**
@@ -36,10 +36,6 @@ public record EnrichmentConfig(
 
     public EnrichmentConfig {
         required(url, "enrichment.url", "http://localhost:8089/customers/{id}");
-        String lower = url.toLowerCase(Locale.ROOT);
-        if (!lower.startsWith("http://") && !lower.startsWith("https://")) {
-            throw fail("enrichment.url", "'" + url + "' must start with http:// or https://");
-        }
         positive(callTimeout, "enrichment.call-timeout");
         notNull(allowedHosts, "enrichment.allowed-hosts");
         for (int i = 0; i < allowedHosts.size(); i++) {
@@ -49,6 +45,13 @@ public record EnrichmentConfig(
             }
         }
         allowedHosts = List.copyOf(allowedHosts);
+        try {
+            HttpEnricher.checkUrl(url, allowedHosts);
+        } catch (IllegalArgumentException e) {
+            throw fail(
+                    "enrichment.url",
+                    e.getMessage().replace("the allowed hosts", "enrichment.allowed-hosts"));
+        }
         atLeast(maxConcurrentRequests, 1, "enrichment.max-concurrent-requests");
         notNull(circuitBreaker, "enrichment.circuit-breaker");
         notNull(rateLimit, "enrichment.rate-limit");

@@ -43,8 +43,45 @@ public record KafkaConfig(
                     if (v == null) {
                         throw fail("kafka.properties." + k, "needs a value");
                     }
+                    checkGuarantee(k, v.trim());
                 });
         properties = Map.copyOf(properties);
+    }
+
+    /**
+     * Refuses client properties that would silently weaken what the job promises: exactly-once
+     * outputs need idempotent, fully acknowledged, transactional producers whose transactional ids
+     * keyflow derives, and the job reads only committed records.
+     */
+    private static void checkGuarantee(String name, String value) {
+        String key = "kafka.properties." + name;
+        switch (name) {
+            case "isolation.level" -> {
+                if (!"read_committed".equals(value)) {
+                    throw fail(
+                            key,
+                            value
+                                    + " would read records of aborted transactions; keyflow reads"
+                                    + " with read_committed");
+                }
+            }
+            case "transactional.id" ->
+                    throw fail(key, "is set by keyflow for each sink (from job.name); remove it");
+            case "enable.idempotence" -> {
+                if (!"true".equalsIgnoreCase(value)) {
+                    throw fail(key, value + " would break exactly-once outputs; remove it");
+                }
+            }
+            case "acks" -> {
+                if (!"all".equalsIgnoreCase(value) && !"-1".equals(value)) {
+                    throw fail(
+                            key,
+                            value
+                                    + " would lose acknowledged records on a broker failure; use all");
+                }
+            }
+            default -> {}
+        }
     }
 
     @JsonCreator

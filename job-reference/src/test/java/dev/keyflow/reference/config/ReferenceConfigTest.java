@@ -440,6 +440,88 @@ class ReferenceConfigTest {
         }
 
         @Test
+        void enrichmentUrlsThatAreNotPlainHttpUrls() {
+            String url = "https://customers.example/customers/{id}";
+            assertRejected(
+                    MINIMAL.replace(url, "http://"), "enrichment.url: 'http://' has no host");
+            assertRejected(
+                    MINIMAL.replace(url, "https://cust omers.example/c/{id}"),
+                    "enrichment.url:",
+                    "space or control character");
+            assertRejected(
+                    MINIMAL.replace(url, "https://user:secret@customers.example/c/{id}"),
+                    "enrichment.url:",
+                    "credentials");
+            assertRejected(
+                    MINIMAL.replace(url, "https://{id}.customers.example/c"),
+                    "enrichment.url:",
+                    "placeholders may appear only in the path or the query");
+            assertRejected(
+                    MINIMAL.replace(url, "https://customers.example:99999/c/{id}"),
+                    "enrichment.url:",
+                    "not a valid");
+            assertRejected(
+                    MINIMAL + "  allowed-hosts: [other.example]\n",
+                    "enrichment.url: host customers.example is not in enrichment.allowed-hosts");
+            assertRejected(
+                    MINIMAL.replace(url, "http://169.254.169.254/latest/{id}"),
+                    "enrichment.url:",
+                    "link-local",
+                    "enrichment.allowed-hosts");
+            assertThat(
+                            ConfigLoader.parse(
+                                            MINIMAL.replace(
+                                                            url,
+                                                            "http://169.254.169.254/latest/{id}")
+                                                    + "  allowed-hosts: [169.254.169.254]\n",
+                                            Map.of())
+                                    .enrichment()
+                                    .allowedHosts())
+                    .containsExactly("169.254.169.254");
+        }
+
+        @Test
+        void kafkaPropertiesThatWouldBreakTheGuarantees() {
+            assertOverrideRejected(
+                    "kafka.properties.isolation.level",
+                    "read_uncommitted",
+                    "kafka.properties.isolation.level: read_uncommitted");
+            assertOverrideRejected(
+                    "kafka.properties.transactional.id",
+                    "mine",
+                    "kafka.properties.transactional.id: is set by keyflow");
+            assertOverrideRejected(
+                    "kafka.properties.enable.idempotence",
+                    "false",
+                    "kafka.properties.enable.idempotence: false");
+            assertOverrideRejected("kafka.properties.acks", "1", "kafka.properties.acks: 1 would");
+            assertThat(
+                            minimalWith("kafka.properties.isolation.level", "read_committed")
+                                    .kafka()
+                                    .properties())
+                    .containsEntry("isolation.level", "read_committed");
+        }
+
+        @Test
+        void controlCharactersInNames() {
+            assertRejected(
+                    MINIMAL.replace("input: orders", "input: \"ord\\u0000ers\""),
+                    "topics.input: contains a control character");
+            assertRejected(
+                    MINIMAL + "job: {name: \"orders\\njob\"}",
+                    "job.name: contains a control character");
+        }
+
+        @Test
+        void durationsTooLargeNameTheirKey() {
+            assertRejected(
+                    MINIMAL + "checkpoints: {interval: 9999999999999999d}",
+                    "checkpoints.interval:");
+            assertRejected(
+                    MINIMAL + "pipeline: {idleness: PT2562047788015215H}", "pipeline.idleness:");
+        }
+
+        @Test
         void missingRequiredKeys() {
             assertRejected(
                     MINIMAL.replace("  bootstrap-servers: broker:9092\n", ""),
@@ -506,7 +588,7 @@ class ReferenceConfigTest {
             overrides.put("pipeline.async.capacity", "500");
             overrides.put("checkpoints.unaligned", "TRUE");
             overrides.put("checkpoints.interval", "PT30S");
-            overrides.put("enrichment.allowed-hosts", "a.example, b.example");
+            overrides.put("enrichment.allowed-hosts", "a.example, customers.example");
             overrides.put("kafka.properties.security.protocol", "SASL_SSL");
             overrides.put("kafka.bootstrap-servers", "b1:9092,b2:9092");
             overrides.put("job.parallelism", "3");
@@ -517,7 +599,7 @@ class ReferenceConfigTest {
             assertThat(config.checkpoints().unaligned()).isTrue();
             assertThat(config.checkpoints().interval()).isEqualTo(Duration.ofSeconds(30));
             assertThat(config.enrichment().allowedHosts())
-                    .containsExactly("a.example", "b.example");
+                    .containsExactly("a.example", "customers.example");
             assertThat(config.kafka().properties()).containsEntry("security.protocol", "SASL_SSL");
             assertThat(config.kafka().bootstrapServers()).isEqualTo("b1:9092,b2:9092");
             assertThat(config.job().parallelism()).isEqualTo(3);
@@ -551,14 +633,15 @@ class ReferenceConfigTest {
                                 "other:9092",
                                 "--checkpoints.interval=5s",
                                 "--set",
-                                "enrichment.allowed-hosts=x,y"
+                                "enrichment.allowed-hosts=x,customers.example"
                             });
 
             assertThat(config.pipeline().async().capacity()).isEqualTo(7);
             assertThat(config.job().name()).isEqualTo("eu");
             assertThat(config.kafka().bootstrapServers()).isEqualTo("other:9092");
             assertThat(config.checkpoints().interval()).isEqualTo(Duration.ofSeconds(5));
-            assertThat(config.enrichment().allowedHosts()).containsExactly("x", "y");
+            assertThat(config.enrichment().allowedHosts())
+                    .containsExactly("x", "customers.example");
             assertThat(config.topics().input()).isEqualTo("orders");
         }
 
