@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -28,6 +29,7 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Metric;
+import org.apache.flink.runtime.client.JobCancellationException;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -35,6 +37,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
+import org.apache.flink.util.ExceptionUtils;
 
 /**
  * Benchmark command (not a test): the keyed async operator against {@code
@@ -306,7 +309,7 @@ public final class KeyedAsyncBenchmark {
             result.get(); // finished by itself (nothing left to drain); throws if it failed
         } else {
             job.cancel().get(1, TimeUnit.MINUTES);
-            awaitTermination(job);
+            awaitCancelled(result);
         }
         reporter.close();
         List<Second> series = new ArrayList<>();
@@ -324,13 +327,15 @@ public final class KeyedAsyncBenchmark {
         return series;
     }
 
-    private static void awaitTermination(JobClient job) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
-        while (!job.getJobStatus().get().isGloballyTerminalState()) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the cancelled job did not terminate");
+    /** Waits until the cancelled job has ended (its per-job cluster shuts down with it). */
+    private static void awaitCancelled(CompletableFuture<JobExecutionResult> result)
+            throws Exception {
+        try {
+            result.get(1, TimeUnit.MINUTES);
+        } catch (ExecutionException e) {
+            if (ExceptionUtils.findThrowable(e, JobCancellationException.class).isEmpty()) {
+                throw e;
             }
-            Thread.sleep(50);
         }
     }
 

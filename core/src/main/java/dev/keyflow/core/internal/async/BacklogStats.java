@@ -1,7 +1,6 @@
 package dev.keyflow.core.internal.async;
 
-import java.util.HashMap;
-import java.util.Map;
+import java.util.Arrays;
 import java.util.TreeMap;
 
 /**
@@ -12,8 +11,8 @@ final class BacklogStats {
 
     static final long NONE = Long.MAX_VALUE;
 
-    /** Backlog size -> number of keys with that size (sizes above zero only). */
-    private final Map<Integer, Integer> keysBySize = new HashMap<>();
+    /** Backlog size -> number of keys with that size; grows with the largest size seen. */
+    private int[] keysBySize = new int[64];
 
     /** Arrival time of each key's oldest waiting element (to the run) -> number of keys. */
     private final TreeMap<Long, Integer> oldestPerKey = new TreeMap<>();
@@ -30,26 +29,28 @@ final class BacklogStats {
         }
         total += to - from;
         if (from > 0) {
-            int left = keysBySize.merge(from, -1, Integer::sum);
-            if (left == 0) {
-                keysBySize.remove(from);
-            }
+            keysBySize[from]--;
         } else {
             keys++;
         }
         if (to > 0) {
-            keysBySize.merge(to, 1, Integer::sum);
+            if (to >= keysBySize.length) {
+                keysBySize = Arrays.copyOf(keysBySize, Math.max(to + 1, keysBySize.length * 2));
+            }
+            keysBySize[to]++;
         } else {
             keys--;
         }
-        if (to > largest) {
+        int top = largest;
+        if (to > top) {
             largest = to;
-        } else if (from == largest && !keysBySize.containsKey(from)) {
+        } else if (from == top && keysBySize[from] == 0) {
             // Sizes move by one, so the new largest is usually `to`; a restore may jump.
-            largest =
-                    to == from - 1
-                            ? to
-                            : keysBySize.keySet().stream().mapToInt(i -> i).max().orElse(0);
+            int next = to == from - 1 ? to : from - 1;
+            while (next > 0 && keysBySize[next] == 0) {
+                next--;
+            }
+            largest = next;
         }
     }
 
