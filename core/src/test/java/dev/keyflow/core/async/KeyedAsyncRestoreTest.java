@@ -13,21 +13,14 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.flink.api.common.state.ListState;
-import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.api.java.tuple.Tuple3;
-import org.apache.flink.api.java.typeutils.TupleTypeInfo;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
-import org.apache.flink.util.Collector;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -273,65 +266,6 @@ class KeyedAsyncRestoreTest {
         assertThat(lastFunctions[owner(lastKey, 2)].idempotencyKeys.get(lastKey + ":6"))
                 .as("assigned on arrival, kept in the backlog through two rescales")
                 .isEqualTo("test-async:" + lastKey + "/6");
-    }
-
-    /**
-     * State of the version that kept a key's whole queue in the pending list restores as started
-     * element + backlog, in order, with the idempotency keys it had.
-     */
-    @Test
-    void pendingListsOfThePreviousVersionRestoreAsStartedElementAndBacklog() throws Exception {
-        OperatorSubtaskState old;
-        try (var writer =
-                new KeyedOneInputStreamOperatorTestHarness<>(
-                        new KeyedProcessOperator<>(new OldPendingList()),
-                        Item::key,
-                        Types.STRING,
-                        MAX_PARALLELISM,
-                        1,
-                        0)) {
-            writer.open();
-            writer.processElement(new Item("a", 3), 1L);
-            writer.processElement(new Item("b", 1), 1L);
-            old = writer.snapshot(1L, 1L);
-        }
-
-        ControlledFutures<String> calls = new ControlledFutures<>();
-        KeyedAsyncTestFunction function = new KeyedAsyncTestFunction(calls);
-        try (var harness = harness(function, 1, 0)) {
-            harness.initializeState(old);
-            harness.open();
-            assertThat(calls.started()).containsExactlyInAnyOrder("a:1", "b:1");
-            for (int seq = 1; seq <= 3; seq++) {
-                calls.complete("a:" + seq, "r");
-                runMails(harness);
-            }
-            assertThat(harness.extractOutputValues())
-                    .containsExactly("a:1=r|saw:", "a:2=r|saw:1", "a:3=r|saw:1,2");
-            assertThat(function.idempotencyKeys.get("a:3")).isEqualTo("old:a/3");
-        }
-    }
-
-    /** Writes the pending list as the previous version did: the key's elements 1..n, in order. */
-    static final class OldPendingList extends KeyedProcessFunction<String, Item, String> {
-        private transient ListState<Tuple3<Item, Long, String>> pending;
-
-        @Override
-        public void open(org.apache.flink.api.common.functions.OpenContext ctx) {
-            pending =
-                    getRuntimeContext()
-                            .getListState(
-                                    new ListStateDescriptor<>(
-                                            "keyflow-async-pending",
-                                            new TupleTypeInfo<>(ITEM, Types.LONG, Types.STRING)));
-        }
-
-        @Override
-        public void processElement(Item item, Context ctx, Collector<String> out) throws Exception {
-            for (int seq = 1; seq <= item.seq(); seq++) {
-                pending.add(Tuple3.of(new Item(item.key(), seq), (long) seq, "old:a/" + seq));
-            }
-        }
     }
 
     /** A harness that knows its subtask. */
