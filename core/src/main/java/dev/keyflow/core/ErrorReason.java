@@ -72,7 +72,14 @@ public enum ErrorReason {
     /** The business logic rejected the event for a reason of its own (see the message). */
     BUSINESS_REJECTED(false),
     /** User code threw an unexpected exception; the message names the exception. */
-    PROCESSING_FAILED(false);
+    PROCESSING_FAILED(false),
+
+    // ---- added later (reasons are only ever appended) ---------------------------------------
+    /**
+     * The keyed async operator's backlog for the element's key was full: the element, and the key's
+     * later ones until the key has caught up, were not processed (they may succeed later).
+     */
+    BACKLOG_FULL(true);
 
     private final boolean isTransient;
 

@@ -3,12 +3,20 @@ package dev.keyflow.core;
 import static dev.keyflow.core.testutils.TestRecords.payloadOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.keyflow.core.async.ApplyContext;
+import dev.keyflow.core.async.AsyncContext;
+import dev.keyflow.core.async.KeyedAsync;
+import dev.keyflow.core.async.KeyedAsyncFunction;
+import dev.keyflow.core.testutils.ControlledFutures;
+import dev.keyflow.core.testutils.KeyedAsyncHarness;
 import dev.keyflow.core.testutils.KeyflowHarnesses;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -87,6 +95,39 @@ class KeyedOperatorStateCompatibilityTest {
         }
     }
 
+    /**
+     * The keyed async operator of 0.1 kept a key's whole queue in its pending list: a1 in flight,
+     * a3 and a4 queued, b2 in flight. Today's operator restarts a1 and b2 and runs a3 and a4 from
+     * the key's backlog, in order, with the idempotency keys of their origins.
+     */
+    @Test
+    void keyedAsyncStateRestores() throws Exception {
+        ControlledFutures<String> calls = new ControlledFutures<>();
+        List<String> idempotencyKeys = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (var harness =
+                KeyedAsyncHarness.create(
+                        keyedAsync(calls, idempotencyKeys),
+                        Envelope::key,
+                        Types.STRING,
+                        KeyflowTypes.ENVELOPE)) {
+            harness.initializeState(read("keyed-async"));
+            harness.open();
+            assertThat(calls.started()).containsExactlyInAnyOrder("a1", "b2");
+            for (String id : List.of("b2", "a1", "a3", "a4")) {
+                calls.complete(id, id);
+                KeyedAsyncHarness.runMails(harness);
+            }
+
+            assertThat(harness.extractOutputStreamRecords())
+                    .extracting(r -> r.getValue() + "@" + r.getTimestamp())
+                    .containsExactly("b2@2000", "a1@1000", "a3@3000", "a4@4000");
+            assertThat(idempotencyKeys)
+                    .contains("compat-async:input-0@3000", "compat-async:input-0@4000");
+            harness.snapshot(2L, 2L);
+            assertThat(harness.numKeyedStateEntries()).isZero();
+        }
+    }
+
     /** Writes this version's snapshots into the source tree; run on purpose only. */
     @Test
     @EnabledIfSystemProperty(named = "keyflow.writeSnapshots", matches = "true")
@@ -111,6 +152,52 @@ class KeyedOperatorStateCompatibilityTest {
             harness.open();
             harness.processElement(A1, A1.eventTime());
             write("deduplicator", harness.snapshot(1L, 1L));
+        }
+        try (var harness =
+                KeyedAsyncHarness.create(
+                        keyedAsync(new ControlledFutures<>(), new ArrayList<>()),
+                        Envelope::key,
+                        Types.STRING,
+                        KeyflowTypes.ENVELOPE)) {
+            harness.open();
+            for (Envelope e :
+                    List.of(A1, B2, envelope("a", 3000, "a3"), envelope("a", 4000, "a4"))) {
+                harness.processElement(e, e.eventTime());
+            }
+            write("keyed-async", harness.snapshot(1L, 1L));
+        }
+    }
+
+    /** A keyed async operator whose calls the test completes, emitting the payload. */
+    private static KeyedAsync<String, Envelope, String> keyedAsync(
+            ControlledFutures<String> calls, List<String> idempotencyKeys) {
+        return KeyedAsync.builder(new CompletedByHand(calls, idempotencyKeys))
+                .uid("compat-async")
+                .outputType(Types.STRING)
+                .timeout(Duration.ZERO)
+                .build();
+    }
+
+    /** Starts a controlled call per element, named by the payload. */
+    static final class CompletedByHand
+            extends KeyedAsyncFunction<String, Envelope, Void, String, String> {
+        private final transient ControlledFutures<String> calls;
+        private final transient List<String> idempotencyKeys;
+
+        CompletedByHand(ControlledFutures<String> calls, List<String> idempotencyKeys) {
+            this.calls = calls;
+            this.idempotencyKeys = idempotencyKeys;
+        }
+
+        @Override
+        public CompletionStage<String> process(Envelope e, Void state, AsyncContext ctx) {
+            idempotencyKeys.add(ctx.idempotencyKey());
+            return calls.start(payloadOf(e));
+        }
+
+        @Override
+        public void apply(Envelope e, String result, ApplyContext<String, String> ctx) {
+            ctx.collect(result);
         }
     }
 

@@ -180,6 +180,7 @@ public final class ReferenceJob {
                         .uid(PROCESSOR_UID)
                         .name("validate, enrich, decide")
                         .capacity(async.capacity())
+                        .errorDetails(RetryTopic.backlogFull(pipeline.retryTopic().delay()))
                         .timeout(async.timeout())
                         .retry(
                                 RetryPolicy.exponentialBackoff(

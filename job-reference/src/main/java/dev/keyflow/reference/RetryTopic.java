@@ -1,6 +1,7 @@
 package dev.keyflow.reference;
 
 import dev.keyflow.core.Envelope;
+import dev.keyflow.core.ErrorDetails;
 import dev.keyflow.core.ErrorReason;
 import dev.keyflow.core.ErrorRecord;
 import dev.keyflow.core.ErrorStage;
@@ -11,6 +12,7 @@ import dev.keyflow.core.Origin;
 import dev.keyflow.core.RawRecord;
 import dev.keyflow.core.kafka.ErrorHeaders;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -63,6 +65,23 @@ public final class RetryTopic {
         headers.add(Header.ofString(NOT_BEFORE, Long.toString(notBefore)));
         headers.add(Header.ofString(EVENT_TIME, Long.toString(element.eventTime())));
         return headers;
+    }
+
+    /**
+     * Describes an element that the keyed async processor sent to the errors because its order's
+     * backlog was full ({@code BACKLOG_FULL}, transient): payload, headers and origin as for any
+     * failure, and the headers of its next pass through the retry topic, {@code delay} from now, as
+     * {@code OrderProcessor.onFailure} gives a transient failure.
+     */
+    static ErrorDetails<Envelope> backlogFull(Duration delay) {
+        long delayMillis = delay.toMillis();
+        return (element, error) ->
+                error.fromEnvelope(element)
+                        .headers(
+                                nextPass(
+                                        element,
+                                        passes(element) + 1,
+                                        System.currentTimeMillis() + delayMillis));
     }
 
     /**

@@ -1,6 +1,9 @@
 package dev.keyflow.core.async;
 
 import dev.keyflow.core.Checks;
+import dev.keyflow.core.Envelope;
+import dev.keyflow.core.ErrorDetails;
+import dev.keyflow.core.ErrorRecord;
 import dev.keyflow.core.internal.async.AsyncSettings;
 import dev.keyflow.core.internal.async.KeyedAsyncOperatorFactory;
 import dev.keyflow.core.internal.async.KeyedBroadcastAsyncOperatorFactory;
@@ -21,7 +24,8 @@ import org.apache.flink.streaming.api.operators.OneInputStreamOperatorFactory;
  * <pre>{@code
  * SingleOutputStreamOperator<Command> commands = KeyedAsync.builder(new Enrich())
  *         .outputType(TypeInformation.of(Command.class))
- *         .capacity(2_000)
+ *         .capacity(2_000)                 // calls in flight per subtask
+ *         .maxBacklogPerKey(10_000)        // waiting elements of one key, in keyed state
  *         .uid("enrich-customers")
  *         .timeout(Duration.ofSeconds(5))
  *         .retry(RetryPolicy.exponentialBackoff(4, Duration.ofMillis(200), Duration.ofSeconds(5)))
@@ -32,7 +36,8 @@ import org.apache.flink.streaming.api.operators.OneInputStreamOperatorFactory;
  *
  * <p>Why not {@code AsyncDataStream}: an {@code AsyncFunction} cannot use keyed state, and {@code
  * orderedWait} makes every key wait behind the slowest element. This operator keeps at most one
- * element per key in flight; the others of that key queue behind it.
+ * element per key in flight; the others of that key wait behind it in keyed state (the key's
+ * backlog), so a key that stays slow costs state, not capacity, and never stalls the other keys.
  *
  * <p>Guarantees:
  *
@@ -42,13 +47,25 @@ import org.apache.flink.streaming.api.operators.OneInputStreamOperatorFactory;
  *       order, with the element's timestamp. Nothing is promised across keys.
  *   <li><b>Watermarks:</b> a watermark is forwarded only after every element that arrived before it
  *       has been applied, so no output is late because of this operator.
- *   <li><b>Checkpoints and rescaling:</b> elements in flight, waiting for a retry or queued are
- *       stored per key in keyed state, so they follow their key group when the job is rescaled;
- *       after a restore their async work runs again, with the same idempotency key, and is applied
- *       once. The async work must therefore be idempotent.
- *   <li><b>Backpressure:</b> at most {@link Builder#capacity(int) capacity} elements are in flight
- *       or queued per parallel instance; when full, the operator takes no input (without spinning)
- *       until an element completes.
+ *   <li><b>Checkpoints and rescaling:</b> elements in flight, waiting for a retry or in a key's
+ *       backlog are stored per key in keyed state, so they follow their key group when the job is
+ *       rescaled; after a restore their async work runs (again), with the same idempotency key, in
+ *       the key's order, and is applied once. The async work must therefore be idempotent.
+ *   <li><b>Capacity and backpressure:</b> at most {@link Builder#capacity(int) capacity} keys have
+ *       an element started (in flight or waiting for a retry) per parallel instance, which bounds
+ *       the calls in flight. An element of a key with nothing started waits for a free slot; an
+ *       element of a busy key joins the key's backlog in keyed state and takes no slot. When the
+ *       backlogs of all keys hold {@link Builder#maxBacklog(int) maxBacklog} elements, elements
+ *       that would join a backlog wait. Waiting is without spinning: the task thread runs
+ *       completions in the meantime, and the input backpressures.
+ *   <li><b>A key that stays slow:</b> its backlog grows up to {@link Builder#maxBacklogPerKey(int)
+ *       maxBacklogPerKey}. The next element of the key, and every later one until the key has
+ *       nothing started and nothing waiting, goes to {@code KeyflowOutputs.ERRORS} as a transient
+ *       {@link dev.keyflow.core.ErrorReason#BACKLOG_FULL} error (described by {@link
+ *       Builder#errorDetails}; {@code onFailure} is not called, because these elements never reach
+ *       their turn). So the key's accepted elements keep their order, the diverted ones are one
+ *       unbroken run in input order (for the retry topic or the DLQ), and the key's accepted
+ *       elements after the run arrived after all of it. Other keys are not affected.
  *   <li><b>Failures:</b> each attempt has a {@link Builder#timeout(Duration) timeout}; failures are
  *       retried per {@link RetryPolicy}; an element that finally fails goes to {@link
  *       KeyedAsyncFunction#onFailure} (by default an error record on {@code KeyflowOutputs.ERRORS})
@@ -56,13 +73,20 @@ import org.apache.flink.streaming.api.operators.OneInputStreamOperatorFactory;
  *       ExceptionPolicy#FAIL_JOB} is chosen.
  * </ul>
  *
- * <p>Metrics (group {@code keyflow.async}): {@code inFlight}, {@code queued}, {@code keysPending},
- * {@code latencyMillis} (arrival to applied), {@code timeouts}, {@code retries}, {@code completed};
- * failures as {@code keyflow.errors} with stage {@code PROCESSING}.
+ * <p>Metrics (group {@code keyflow.async}): {@code inFlight}, {@code keysPending} (keys with an
+ * element started: the capacity in use), {@code backlog} (elements waiting in keyed state; also as
+ * {@code queued}), {@code backlogKeys}, {@code backlogLargestKey}, {@code backlogOldestWaitMillis}
+ * (to about a second), {@code latencyMillis} (arrival to applied), {@code timeouts}, {@code
+ * retries}, {@code completed}; failures as {@code keyflow.errors} with stage {@code PROCESSING}.
  */
 public final class KeyedAsync<K, IN, OUT> {
 
     public static final int DEFAULT_CAPACITY = 1000;
+    public static final int DEFAULT_MAX_BACKLOG_PER_KEY = 10_000;
+
+    /** The default {@code maxBacklog} is this many times {@code maxBacklogPerKey}. */
+    public static final int DEFAULT_MAX_BACKLOG_KEYS = 10;
+
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
 
     private final KeyedAsyncFunction<K, IN, ?, ?, OUT> function;
@@ -74,6 +98,9 @@ public final class KeyedAsync<K, IN, OUT> {
     @Nullable private final KeySelector<IN, String> idempotencyKey;
     private final String uid;
     private final String name;
+    private final int maxBacklogPerKey;
+    private final int maxBacklog;
+    @Nullable private final ErrorDetails<IN> errorDetails;
 
     private KeyedAsync(Builder<K, IN, OUT> b) {
         this.function = b.function;
@@ -85,6 +112,15 @@ public final class KeyedAsync<K, IN, OUT> {
         this.idempotencyKey = b.idempotencyKey;
         this.uid = b.uid;
         this.name = b.name;
+        this.maxBacklogPerKey = b.maxBacklogPerKey;
+        this.maxBacklog =
+                b.maxBacklog >= 0
+                        ? b.maxBacklog
+                        : (int)
+                                Math.min(
+                                        Integer.MAX_VALUE,
+                                        (long) DEFAULT_MAX_BACKLOG_KEYS * b.maxBacklogPerKey);
+        this.errorDetails = b.errorDetails;
     }
 
     /** Starts a builder for {@code function}. */
@@ -143,7 +179,15 @@ public final class KeyedAsync<K, IN, OUT> {
                 retryPolicy,
                 exceptionPolicy,
                 idempotencyKey,
-                Objects.requireNonNull(inputType, "inputType"));
+                Objects.requireNonNull(inputType, "inputType"),
+                maxBacklogPerKey,
+                maxBacklog,
+                errorDetails == null ? KeyedAsync::describeIfEnvelope : errorDetails);
+    }
+
+    /** The default error details: key, payload, headers and origin of an {@link Envelope}. */
+    private static ErrorRecord.Builder describeIfEnvelope(Object element, ErrorRecord.Builder e) {
+        return element instanceof Envelope envelope ? e.fromEnvelope(envelope) : e;
     }
 
     /** Builds a {@link KeyedAsync}. */
@@ -157,6 +201,9 @@ public final class KeyedAsync<K, IN, OUT> {
         @Nullable private KeySelector<IN, String> idempotencyKey;
         @Nullable private String uid;
         private String name = "keyed async";
+        private int maxBacklogPerKey = DEFAULT_MAX_BACKLOG_PER_KEY;
+        private int maxBacklog = -1; // unset: DEFAULT_MAX_BACKLOG_KEYS x maxBacklogPerKey
+        @Nullable private ErrorDetails<IN> errorDetails;
 
         private Builder(KeyedAsyncFunction<K, IN, ?, ?, OUT> function) {
             this.function = Objects.requireNonNull(function, "function");
@@ -168,12 +215,49 @@ public final class KeyedAsync<K, IN, OUT> {
             return this;
         }
 
-        /** Elements in flight plus queued, per parallel instance; default 1000. */
+        /**
+         * Keys with an element started (in flight or waiting for a retry) per parallel instance,
+         * which bounds the calls in flight; default 1000. Elements waiting behind their key's
+         * started one do not count (see {@link #maxBacklogPerKey}).
+         */
         public Builder<K, IN, OUT> capacity(int capacity) {
             if (capacity < 1) {
                 throw new IllegalArgumentException("capacity must be at least 1, was " + capacity);
             }
             this.capacity = capacity;
+            return this;
+        }
+
+        /**
+         * Elements of one key that may wait in keyed state behind the key's started one; default
+         * {@value #DEFAULT_MAX_BACKLOG_PER_KEY}. When a key's backlog is full, its next element and
+         * every later one until the key has caught up (nothing started, nothing waiting) go to the
+         * errors as transient {@code BACKLOG_FULL}, in input order.
+         */
+        public Builder<K, IN, OUT> maxBacklogPerKey(int maxBacklogPerKey) {
+            this.maxBacklogPerKey = Checks.requireAtLeastOne(maxBacklogPerKey, "maxBacklogPerKey");
+            return this;
+        }
+
+        /**
+         * Elements that may wait in keyed state over all keys of a parallel instance; beyond it,
+         * elements that would wait hold the input back (backpressure), as when the whole service is
+         * slower than the input. At least {@code maxBacklogPerKey}; default {@value
+         * #DEFAULT_MAX_BACKLOG_KEYS} times {@code maxBacklogPerKey}, so that a few keys that stay
+         * slow reach their own limit before they hold back the others.
+         */
+        public Builder<K, IN, OUT> maxBacklog(int maxBacklog) {
+            this.maxBacklog = Checks.requireAtLeastOne(maxBacklog, "maxBacklog");
+            return this;
+        }
+
+        /**
+         * Describes an element in its {@code BACKLOG_FULL} error record (payload, headers, origin),
+         * so that it can be replayed; default: the envelope's key, payload, headers and origin for
+         * an {@link Envelope}, only the key for other types.
+         */
+        public Builder<K, IN, OUT> errorDetails(ErrorDetails<IN> errorDetails) {
+            this.errorDetails = Objects.requireNonNull(errorDetails, "errorDetails");
             return this;
         }
 
@@ -233,6 +317,15 @@ public final class KeyedAsync<K, IN, OUT> {
                 throw new IllegalStateException(
                         "uid must be set: each keyed async operator needs its own uid, stable"
                                 + " across versions of the job");
+            }
+            if (maxBacklog >= 0 && maxBacklog < maxBacklogPerKey) {
+                throw new IllegalStateException(
+                        "maxBacklog ("
+                                + maxBacklog
+                                + ") must be at least maxBacklogPerKey ("
+                                + maxBacklogPerKey
+                                + "): otherwise one slow key holds back every key before its own"
+                                + " limit sends its elements to the errors");
             }
             return new KeyedAsync<>(this);
         }

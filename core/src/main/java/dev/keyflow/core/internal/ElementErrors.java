@@ -20,9 +20,14 @@ public final class ElementErrors<T> {
     private final ErrorMetrics metrics;
 
     public ElementErrors(ErrorStage stage, ErrorDetails<T> details, MetricGroup operatorGroup) {
+        this(stage, details, new ErrorMetrics(operatorGroup, stage));
+    }
+
+    /** Counts into {@code metrics}, for an operator that also counts other errors of the stage. */
+    public ElementErrors(ErrorStage stage, ErrorDetails<T> details, ErrorMetrics metrics) {
         this.stage = Objects.requireNonNull(stage, "stage");
         this.details = Objects.requireNonNull(details, "details");
-        this.metrics = new ErrorMetrics(operatorGroup, stage);
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
     }
 
     /**

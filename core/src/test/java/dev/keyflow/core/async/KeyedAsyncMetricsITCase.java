@@ -69,7 +69,11 @@ class KeyedAsyncMetricsITCase {
         assertThat(metrics.keySet())
                 .anyMatch(k -> k.endsWith(".keyflow.async.inFlight"))
                 .anyMatch(k -> k.endsWith(".keyflow.async.queued"))
-                .anyMatch(k -> k.endsWith(".keyflow.async.keysPending"));
+                .anyMatch(k -> k.endsWith(".keyflow.async.keysPending"))
+                .anyMatch(k -> k.endsWith(".keyflow.async.backlog"))
+                .anyMatch(k -> k.endsWith(".keyflow.async.backlogKeys"))
+                .anyMatch(k -> k.endsWith(".keyflow.async.backlogLargestKey"))
+                .anyMatch(k -> k.endsWith(".keyflow.async.backlogOldestWaitMillis"));
     }
 
     private static long count(Map<String, Metric> metrics, String suffix) {

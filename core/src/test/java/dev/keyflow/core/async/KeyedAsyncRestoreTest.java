@@ -16,11 +16,16 @@ import java.util.Map;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Contracts 4 and 5: pending elements survive a restore, also into a different parallelism. */
 class KeyedAsyncRestoreTest {
@@ -164,6 +169,183 @@ class KeyedAsyncRestoreTest {
                         assertThat(outs)
                                 .containsExactly(key + ":2=r2|saw:1", key + ":3=r3|saw:1,2"));
         assertThat(after.started()).hasSize(2 * keys);
+    }
+
+    /**
+     * Each key: element 1 applied, 2 started, 3..6 waiting in its backlog; more pending elements
+     * than the capacity, which only a backlog in keyed state allows. Restored into three subtasks,
+     * each key gets element 7 behind its backlog and half of the keys move on; restored into two
+     * again, everything is applied once per key in input order, on the key's subtask, and nothing
+     * is left in state. On the heap and in RocksDB (every access serialized).
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(booleans = {false, true})
+    @Timeout(value = 180, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void backlogInStateFollowsItsKeyGroupWhenRescaledTwoToThreeToTwoAndStaysInOrder(boolean rocksDb)
+            throws Exception {
+        int keys = 20;
+        int capacity = keys;
+        Map<String, List<String>> outputsPerKey = new HashMap<>();
+
+        ControlledFutures<String> first = new ControlledFutures<>();
+        List<Harness> two = open(rocksDb, first, 2, capacity, null);
+        for (int k = 0; k < keys; k++) {
+            String key = "k" + k;
+            Harness owner = two.get(owner(key, 2));
+            for (int seq = 1; seq <= 6; seq++) {
+                owner.processElement(new Item(key, seq), seq);
+            }
+            first.complete(key + ":1", "r");
+            runMails(owner);
+        }
+        assertThat(first.started()).hasSize(2 * keys); // k:1 and k:2 of every key
+        OperatorSubtaskState afterTwo = snapshotAndClose(two, outputsPerKey);
+
+        ControlledFutures<String> second = new ControlledFutures<>();
+        KeyedAsyncTestFunction[] functions = new KeyedAsyncTestFunction[3];
+        List<Harness> three = open(rocksDb, second, 3, capacity, afterTwo, functions);
+        assertThat(second.started())
+                .as("the started elements run again, the backlogs wait")
+                .containsExactlyInAnyOrderElementsOf(ids(keys, 2));
+        for (int k = 0; k < keys; k++) {
+            String key = "k" + k;
+            Harness owner = three.get(owner(key, 3));
+            owner.processElement(new Item(key, 7), 7L);
+            if (k % 2 == 0) {
+                second.complete(key + ":2", "r");
+                runMails(owner);
+            }
+        }
+        OperatorSubtaskState afterThree = snapshotAndClose(three, outputsPerKey);
+
+        ControlledFutures<String> third = new ControlledFutures<>();
+        KeyedAsyncTestFunction[] lastFunctions = new KeyedAsyncTestFunction[2];
+        List<Harness> twoAgain = open(rocksDb, third, 2, capacity, afterThree, lastFunctions);
+        List<String> done = new ArrayList<>();
+        while (done.size() < third.started().size()) {
+            for (String id : third.started()) {
+                if (!done.contains(id)) {
+                    done.add(id);
+                    third.complete(id, "r");
+                }
+            }
+            for (Harness harness : twoAgain) {
+                runMails(harness);
+            }
+        }
+        for (Harness harness : twoAgain) {
+            harness.snapshot(3L, 3L); // clears the started elements' entries
+            for (String state :
+                    List.of(
+                            "keyflow-async-pending",
+                            "keyflow-async-backlog",
+                            "keyflow-async-backlog-bounds")) {
+                try (var stateKeys =
+                        harness.getOperator()
+                                .getKeyedStateBackend()
+                                .getKeys(state, VoidNamespace.INSTANCE)) {
+                    assertThat(stateKeys.count()).as("keys left in " + state).isZero();
+                }
+            }
+        }
+        OperatorSubtaskState unused = snapshotAndClose(twoAgain, outputsPerKey);
+        assertThat(unused).isNotNull();
+
+        assertThat(outputsPerKey).hasSize(keys);
+        outputsPerKey.forEach(
+                (key, outs) -> {
+                    List<String> expected = new ArrayList<>();
+                    StringBuilder history = new StringBuilder();
+                    for (int seq = 1; seq <= 7; seq++) {
+                        expected.add(key + ":" + seq + "=r|saw:" + history);
+                        history.append(seq == 1 ? "" : ",").append(seq);
+                    }
+                    assertThat(outs).as(key).containsExactlyElementsOf(expected);
+                });
+        String lastKey = "k" + (keys - 1);
+        assertThat(lastFunctions[owner(lastKey, 2)].idempotencyKeys.get(lastKey + ":6"))
+                .as("assigned on arrival, kept in the backlog through two rescales")
+                .isEqualTo("test-async:" + lastKey + "/6");
+    }
+
+    /** A harness that knows its subtask. */
+    private static final class Harness
+            extends KeyedOneInputStreamOperatorTestHarness<String, Item, String> {
+        final int subtask;
+
+        Harness(KeyedAsync<String, Item, String> operator, int parallelism, int subtask)
+                throws Exception {
+            super(
+                    operator.operatorFactory(ITEM),
+                    Item::key,
+                    Types.STRING,
+                    MAX_PARALLELISM,
+                    parallelism,
+                    subtask);
+            this.subtask = subtask;
+        }
+    }
+
+    private static List<Harness> open(
+            boolean rocksDb,
+            ControlledFutures<String> calls,
+            int parallelism,
+            int capacity,
+            OperatorSubtaskState restoreFrom,
+            KeyedAsyncTestFunction... functions)
+            throws Exception {
+        List<Harness> harnesses = new ArrayList<>();
+        for (int i = 0; i < parallelism; i++) {
+            KeyedAsyncTestFunction function = new KeyedAsyncTestFunction(calls);
+            if (functions.length > i) {
+                functions[i] = function;
+            }
+            Harness harness =
+                    new Harness(
+                            KeyedAsync.builder(function)
+                                    .uid("test-async")
+                                    .outputType(Types.STRING)
+                                    .timeout(Duration.ZERO)
+                                    .capacity(capacity)
+                                    .build(),
+                            parallelism,
+                            i);
+            harness.setStateBackend(
+                    rocksDb ? new EmbeddedRocksDBStateBackend() : new HashMapStateBackend());
+            if (restoreFrom != null) {
+                int from = restoreFrom.getManagedKeyedState().size();
+                harness.initializeState(
+                        AbstractStreamOperatorTestHarness.repartitionOperatorState(
+                                restoreFrom, MAX_PARALLELISM, from, parallelism, i));
+            }
+            harness.open();
+            harnesses.add(harness);
+        }
+        return harnesses;
+    }
+
+    /** Snapshots every harness, collects their outputs per key, closes them. */
+    private static OperatorSubtaskState snapshotAndClose(
+            List<Harness> harnesses, Map<String, List<String>> outputsPerKey) throws Exception {
+        OperatorSubtaskState[] snapshots = new OperatorSubtaskState[harnesses.size()];
+        for (Harness harness : harnesses) {
+            snapshots[harness.subtask] = harness.snapshot(2L, 2L);
+            for (String out : harness.extractOutputValues()) {
+                String key = out.substring(0, out.indexOf(':'));
+                assertThat(owner(key, harnesses.size()))
+                        .as("subtask of " + key)
+                        .isEqualTo(harness.subtask);
+                outputsPerKey.computeIfAbsent(key, x -> new ArrayList<>()).add(out);
+            }
+            harness.close();
+        }
+        return AbstractStreamOperatorTestHarness.repackageState(snapshots);
+    }
+
+    private static List<String> ids(int keys, int seq) {
+        return java.util.stream.IntStream.range(0, keys)
+                .mapToObj(k -> "k" + k + ":" + seq)
+                .toList();
     }
 
     private static int owner(String key, int parallelism) {

@@ -4,10 +4,13 @@ import dev.keyflow.core.async.KeyedAsync;
 import java.util.Optional;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.runtime.operators.testutils.MockEnvironment;
+import org.apache.flink.runtime.operators.testutils.MockEnvironmentBuilder;
 import org.apache.flink.streaming.runtime.tasks.mailbox.Mail;
 import org.apache.flink.streaming.runtime.tasks.mailbox.TaskMailbox;
 import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 
 /**
  * Operator test harnesses for {@link KeyedAsync}, and the mailbox pump they need: async results
@@ -54,6 +57,44 @@ public final class KeyedAsyncHarness {
                 MAX_PARALLELISM,
                 parallelism,
                 subtask);
+    }
+
+    /**
+     * A harness for a single parallel instance whose metrics land in {@code metrics} (use a new
+     * recorder for each harness); closing the harness closes its environment.
+     */
+    public static <K, IN, OUT> OneInputStreamOperatorTestHarness<IN, OUT> create(
+            KeyedAsync<K, IN, OUT> operator,
+            KeySelector<IN, K> keys,
+            TypeInformation<K> keyType,
+            TypeInformation<IN> inputType,
+            MetricRecorder metrics)
+            throws Exception {
+        MockEnvironment environment =
+                new MockEnvironmentBuilder()
+                        .setTaskName("keyed-async-harness")
+                        .setMaxParallelism(MAX_PARALLELISM)
+                        .setMetricGroup(metrics.taskGroup())
+                        .build();
+        OneInputStreamOperatorTestHarness<IN, OUT> harness =
+                new OneInputStreamOperatorTestHarness<>(
+                        operator.operatorFactory(inputType), environment) {
+                    @Override
+                    public void close() throws Exception {
+                        try {
+                            super.close();
+                        } finally {
+                            environment.close();
+                        }
+                    }
+                };
+        harness.getStreamConfig().setStatePartitioner(0, keys);
+        harness.getStreamConfig()
+                .setStateKeySerializer(
+                        keyType.createSerializer(
+                                harness.getExecutionConfig().getSerializerConfig()));
+        harness.getStreamConfig().serializeAllConfigs();
+        return harness;
     }
 
     /**

@@ -11,6 +11,7 @@ import dev.keyflow.core.async.AsyncContext;
 import dev.keyflow.core.async.AsyncFailure;
 import dev.keyflow.core.async.ExceptionPolicy;
 import dev.keyflow.core.async.KeyedAsyncFunction;
+import dev.keyflow.core.internal.ElementErrors;
 import dev.keyflow.core.internal.ErrorMetrics;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -32,6 +33,7 @@ import org.apache.flink.api.common.functions.util.FunctionUtils;
 import org.apache.flink.api.common.operators.MailboxExecutor;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
 import org.apache.flink.api.common.state.ValueState;
@@ -39,6 +41,7 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.java.tuple.Tuple3;
+import org.apache.flink.api.java.tuple.Tuple4;
 import org.apache.flink.api.java.typeutils.TupleTypeInfo;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
@@ -60,10 +63,15 @@ import org.slf4j.LoggerFactory;
 /**
  * The engine of the keyed async operator: per key one element at a time in input order, keys
  * concurrently, keyed state read before and written after the async work on the operator thread,
- * pending elements checkpointed in keyed state, watermarks held until older elements are applied.
+ * the elements waiting behind a key's running one (its backlog) kept in keyed state, watermarks
+ * held until older elements are applied.
  *
- * <p>All fields are touched on the operator (mailbox) thread only; async completions and timers
- * come back through the mailbox. See {@code docs/keyed-async.md} for the design.
+ * <p>In memory: the started element of each busy key (at most {@code capacity}) and, per busy key,
+ * the bounds of its backlog; the backlog itself is a FIFO in keyed state ({@code MapState} by a
+ * per-key sequence number), so a key that stays slow costs state, not capacity, and its waiting
+ * elements are in every checkpoint and follow their key group on rescale. All fields are touched on
+ * the operator (mailbox) thread only; async completions and timers come back through the mailbox.
+ * See {@code docs/keyed-async.md} for the design.
  */
 public abstract class AbstractKeyedAsyncOperator<K, IN, OUT>
         extends AbstractUdfStreamOperator<OUT, KeyedAsyncFunction<K, IN, Object, Object, OUT>> {
@@ -71,14 +79,30 @@ public abstract class AbstractKeyedAsyncOperator<K, IN, OUT>
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(AbstractKeyedAsyncOperator.class);
 
+    /**
+     * A key's started element at the checkpoint (a list for state written by versions that kept the
+     * whole queue there, which restores as started element + backlog).
+     */
     static final String PENDING_STATE = "keyflow-async-pending";
+
     static final String SEQUENCE_STATE = "keyflow-async-sequence";
+
+    /** A key's waiting elements: sequence -> (element, timestamp, idempotency key, arrival). */
+    static final String BACKLOG_STATE = "keyflow-async-backlog";
+
+    /** A key's backlog bounds at the checkpoint: (head, tail, diverting). */
+    static final String BACKLOG_BOUNDS_STATE = "keyflow-async-backlog-bounds";
+
     private static final long NO_TIMESTAMP = Long.MIN_VALUE;
+
+    /** A backlog run spans at most this much arrival time, the precision of the age metric. */
+    private static final long RUN_MILLIS = 1_000;
 
     private final AsyncSettings<IN> settings;
     private final transient MailboxExecutor mailbox;
 
-    private transient Map<K, ArrayDeque<Entry<K, IN>>> pending;
+    /** Keys with an element started (in flight or waiting for a retry); bounded by capacity. */
+    private transient Map<K, KeyQueue<K, IN>> active;
 
     /**
      * Running attempts in start order, which is deadline order because the timeout is fixed; one
@@ -100,11 +124,14 @@ public abstract class AbstractKeyedAsyncOperator<K, IN, OUT>
     @Nullable private transient TypeSerializer<IN> copier;
     private transient ArrayDeque<Epoch> epochs;
     private transient Set<K> persistedKeys;
-    private transient int size;
     private transient long lastToken;
     private transient ListState<Tuple3<IN, Long, String>> pendingState;
+    private transient MapState<Long, Tuple4<IN, Long, String, Long>> backlogState;
+    private transient ValueState<Tuple3<Long, Long, Boolean>> boundsState;
     private transient ValueState<Long> sequence;
     private transient Context context;
+    private transient BacklogStats backlogStats;
+    private transient ElementErrors<IN> backlogErrors;
 
     private transient ErrorMetrics errorMetrics;
     private transient Counter timeouts;
@@ -137,12 +164,31 @@ public abstract class AbstractKeyedAsyncOperator<K, IN, OUT>
         sequence =
                 context.getKeyedStateStore()
                         .getState(new ValueStateDescriptor<>(SEQUENCE_STATE, Types.LONG));
+        backlogState =
+                context.getKeyedStateStore()
+                        .getMapState(
+                                new MapStateDescriptor<>(
+                                        BACKLOG_STATE,
+                                        Types.LONG,
+                                        new TupleTypeInfo<>(
+                                                settings.inputType(),
+                                                Types.LONG,
+                                                Types.STRING,
+                                                Types.LONG)));
+        boundsState =
+                context.getKeyedStateStore()
+                        .getState(
+                                new ValueStateDescriptor<>(
+                                        BACKLOG_BOUNDS_STATE,
+                                        new TupleTypeInfo<>(
+                                                Types.LONG, Types.LONG, Types.BOOLEAN)));
     }
 
     @Override
     public void open() throws Exception {
         super.open();
-        pending = new HashMap<>();
+        active = new HashMap<>();
+        backlogStats = new BacklogStats();
         running = new LinkedHashSet<>();
         toStart = new ArrayDeque<>();
         timeoutCheckAt = Long.MAX_VALUE;
@@ -152,66 +198,278 @@ public abstract class AbstractKeyedAsyncOperator<K, IN, OUT>
         context = new Context();
         MetricGroup group = getMetricGroup().addGroup("keyflow").addGroup("async");
         group.gauge("inFlight", () -> running.size());
-        group.gauge("queued", () -> size - running.size());
-        group.gauge("keysPending", () -> pending.size());
+        group.gauge("keysPending", () -> active.size());
+        group.gauge("backlog", () -> backlogStats.total());
+        group.gauge("queued", () -> backlogStats.total()); // the name before "backlog"
+        group.gauge("backlogKeys", () -> backlogStats.keys());
+        group.gauge("backlogLargestKey", () -> backlogStats.largest());
+        group.gauge(
+                "backlogOldestWaitMillis",
+                () ->
+                        backlogStats.oldestWaitMillis(
+                                getProcessingTimeService().getCurrentProcessingTime()));
         timeouts = group.counter("timeouts");
         retries = group.counter("retries");
         completed = group.counter("completed");
         latencyMillis = group.histogram("latencyMillis", new DescriptiveStatisticsHistogram(1024));
         errorMetrics = new ErrorMetrics(getMetricGroup(), ErrorStage.PROCESSING);
+        backlogErrors =
+                new ElementErrors<>(ErrorStage.PROCESSING, settings.errorDetails(), errorMetrics);
         restorePending();
     }
 
-    /** Re-enqueues the elements that were pending at the checkpoint, per key in their order. */
+    /**
+     * Picks up what was pending at the checkpoint: each key's started element is started again, its
+     * backlog stays in keyed state behind it. State of versions that kept the whole queue in the
+     * pending list is turned into started element + backlog.
+     */
     private void restorePending() throws Exception {
-        List<K> keys;
-        try (Stream<K> stream =
-                this.<K>getKeyedStateBackend().getKeys(PENDING_STATE, VoidNamespace.INSTANCE)) {
-            keys = stream.collect(Collectors.toList());
+        List<K> pendingKeys = keysOf(PENDING_STATE);
+        List<K> backlogKeys = keysOf(BACKLOG_BOUNDS_STATE);
+        if (pendingKeys.isEmpty() && backlogKeys.isEmpty()) {
+            return;
         }
-        for (K key : keys) {
+        Epoch epoch = openEpoch();
+        long now = getProcessingTimeService().getCurrentProcessingTime();
+        for (K key : pendingKeys) {
             setCurrentKey(key);
-            Iterable<Tuple3<IN, Long, String>> entries = pendingState.get();
-            if (entries == null) {
-                continue;
-            }
-            for (Tuple3<IN, Long, String> entry : entries) {
-                long timestamp = entry.f1;
-                enqueue(key, entry.f0, timestamp, timestamp != NO_TIMESTAMP, entry.f2);
+            Iterable<Tuple3<IN, Long, String>> stored = pendingState.get();
+            List<Tuple3<IN, Long, String>> entries = new ArrayList<>();
+            if (stored != null) {
+                stored.forEach(entries::add);
             }
             persistedKeys.add(key);
+            if (entries.isEmpty()) {
+                continue;
+            }
+            KeyQueue<K, IN> queue = restoredQueue(key);
+            Tuple3<IN, Long, String> first = entries.get(0);
+            queue.current =
+                    new Entry<>(
+                            key,
+                            first.f0,
+                            first.f1,
+                            first.f1 != NO_TIMESTAMP,
+                            first.f2,
+                            epoch,
+                            System.nanoTime());
+            epoch.unfinished++;
+            for (int i = entries.size() - 1; i >= 1; i--) { // older format: in front of the backlog
+                Tuple3<IN, Long, String> waiting = entries.get(i);
+                queue.head--;
+                backlogState.put(queue.head, Tuple4.of(waiting.f0, waiting.f1, waiting.f2, now));
+            }
         }
-        if (!keys.isEmpty()) {
-            LOG.info("Restored {} pending elements of {} keys", size, pending.size());
+        for (K key : backlogKeys) {
+            persistedKeys.add(key);
+            if (!active.containsKey(key)) { // a backlog without a started element
+                setCurrentKey(key);
+                restoredQueue(key);
+            }
         }
-        for (ArrayDeque<Entry<K, IN>> queue : new ArrayList<>(pending.values())) {
-            startSoon(queue.peekFirst());
+        List<KeyQueue<K, IN>> queues = new ArrayList<>(active.values());
+        long backlog = 0;
+        for (KeyQueue<K, IN> queue : queues) {
+            int waiting = queue.backlog();
+            if (waiting > 0) {
+                setCurrentKey(queue.key);
+                Tuple4<IN, Long, String, Long> oldest = backlogState.get(queue.head);
+                KeyQueue.Run run = new KeyQueue.Run(epoch, oldest == null ? now : oldest.f3);
+                run.count = waiting;
+                queue.runs.add(run);
+                epoch.unfinished += waiting;
+                backlog += waiting;
+                backlogStats.resized(0, waiting);
+                backlogStats.oldestMoved(BacklogStats.NONE, run.firstArrival);
+            }
+        }
+        LOG.info(
+                "Restored {} started and {} waiting elements of {} keys",
+                epoch.unfinished - backlog,
+                backlog,
+                queues.size());
+        for (KeyQueue<K, IN> queue : queues) {
+            if (queue.current == null) {
+                if (queue.backlog() > 0) {
+                    startNextOf(queue);
+                } else {
+                    active.remove(queue.key);
+                }
+            } else {
+                startSoon(queue.current);
+            }
+        }
+        releaseWatermarks();
+    }
+
+    private List<K> keysOf(String stateName) throws Exception {
+        try (Stream<K> stream =
+                this.<K>getKeyedStateBackend().getKeys(stateName, VoidNamespace.INSTANCE)) {
+            return stream.collect(Collectors.toList());
         }
     }
 
-    /** Takes an element of the keyed input; blocks (yielding to the mailbox) at capacity. */
+    /** A key's queue with its backlog bounds as checkpointed; the key must be current. */
+    private KeyQueue<K, IN> restoredQueue(K key) throws Exception {
+        KeyQueue<K, IN> queue = new KeyQueue<>(key);
+        Tuple3<Long, Long, Boolean> bounds = boundsState.value();
+        if (bounds != null) {
+            queue.head = bounds.f0;
+            queue.tail = bounds.f1;
+            queue.diverting = bounds.f2;
+        }
+        active.put(key, queue);
+        return queue;
+    }
+
+    /**
+     * Takes an element of the keyed input. A key with nothing started starts it, waiting (yielding
+     * to the mailbox) while {@code capacity} keys are busy; a busy key appends it to its backlog in
+     * keyed state, waiting while the backlogs of all keys hold {@code maxBacklog}; a busy key whose
+     * backlog is full sends it to the errors ({@code BACKLOG_FULL}), and every later element of the
+     * key too until the key has nothing left, so the key's accepted elements keep their order.
+     */
     @SuppressWarnings("unchecked")
     protected final void processInput(StreamRecord<IN> record) throws Exception {
         K key = (K) getCurrentKey();
-        while (size >= settings.capacity()) {
-            mailbox.yield();
-        }
-        setCurrentKey(key);
         // With object reuse, upstream may overwrite the instance while it waits here.
         IN element =
                 getExecutionConfig().isObjectReuseEnabled()
                         ? copier.copy(record.getValue())
                         : record.getValue();
-        Entry<K, IN> entry =
-                enqueue(
-                        key,
-                        element,
-                        record.hasTimestamp() ? record.getTimestamp() : NO_TIMESTAMP,
-                        record.hasTimestamp(),
-                        idempotencyKey(key, element));
-        if (pending.get(key).size() == 1) {
-            startSoon(entry);
+        long timestamp = record.hasTimestamp() ? record.getTimestamp() : NO_TIMESTAMP;
+        while (true) {
+            KeyQueue<K, IN> queue = active.get(key);
+            if (queue == null) {
+                if (active.size() < settings.capacity()) {
+                    setCurrentKey(key);
+                    Epoch epoch = openEpoch();
+                    epoch.unfinished++;
+                    Entry<K, IN> entry =
+                            new Entry<>(
+                                    key,
+                                    element,
+                                    timestamp,
+                                    record.hasTimestamp(),
+                                    idempotencyKey(key, element),
+                                    epoch,
+                                    System.nanoTime());
+                    queue = new KeyQueue<>(key);
+                    queue.current = entry;
+                    active.put(key, queue);
+                    startSoon(entry);
+                    return;
+                }
+            } else if (queue.diverting || queue.backlog() >= settings.maxBacklogPerKey()) {
+                setCurrentKey(key);
+                divert(queue, element, record);
+                return;
+            } else if (backlogStats.total() < settings.maxBacklog()) {
+                setCurrentKey(key);
+                append(queue, element, timestamp, idempotencyKey(key, element));
+                return;
+            }
+            mailbox.yield();
         }
+    }
+
+    /** The epoch that new elements join; opens one if the newest is closed by a watermark. */
+    private Epoch openEpoch() {
+        Epoch epoch = epochs.peekLast();
+        if (epoch == null || !epoch.isOpen()) {
+            epoch = new Epoch();
+            epochs.addLast(epoch);
+        }
+        return epoch;
+    }
+
+    /** Appends an element to its key's backlog in keyed state; the key must be current. */
+    private void append(KeyQueue<K, IN> queue, IN element, long timestamp, String idempotencyKey)
+            throws Exception {
+        long now = getProcessingTimeService().getCurrentProcessingTime();
+        backlogState.put(queue.tail, Tuple4.of(element, timestamp, idempotencyKey, now));
+        queue.tail++;
+        Epoch epoch = openEpoch();
+        epoch.unfinished++;
+        KeyQueue.Run run = queue.runs.peekLast();
+        if (run == null || run.epoch != epoch || now - run.firstArrival >= RUN_MILLIS) {
+            run = new KeyQueue.Run(epoch, now);
+            queue.runs.addLast(run);
+            if (queue.runs.size() == 1) {
+                backlogStats.oldestMoved(BacklogStats.NONE, now);
+            }
+        }
+        run.count++;
+        int waiting = queue.backlog();
+        backlogStats.resized(waiting - 1, waiting);
+    }
+
+    /** Sends an element whose key's backlog is full to the errors; the key must be current. */
+    private void divert(KeyQueue<K, IN> queue, IN element, StreamRecord<IN> record) {
+        String message =
+                queue.diverting
+                        ? "the key is still catching up after its backlog was full"
+                                + " (maxBacklogPerKey "
+                                + settings.maxBacklogPerKey()
+                                + "); its elements go to the errors until it has caught up"
+                        : "the key's backlog is full ("
+                                + queue.backlog()
+                                + " elements waiting, maxBacklogPerKey "
+                                + settings.maxBacklogPerKey()
+                                + "); its elements go to the errors until it has caught up";
+        queue.diverting = true;
+        ErrorRecord error =
+                backlogErrors.create(
+                        ErrorReason.BACKLOG_FULL,
+                        message,
+                        element,
+                        queue.key,
+                        getProcessingTimeService().getCurrentProcessingTime());
+        output.collect(
+                KeyflowOutputs.ERRORS,
+                record.hasTimestamp()
+                        ? new StreamRecord<>(error, record.getTimestamp())
+                        : new StreamRecord<>(error));
+    }
+
+    /** Takes the oldest element of a key's backlog out of keyed state and starts it. */
+    private void startNextOf(KeyQueue<K, IN> queue) throws Exception {
+        setCurrentKey(queue.key);
+        long sequenceNumber = queue.head;
+        Tuple4<IN, Long, String, Long> waiting = backlogState.get(sequenceNumber);
+        if (waiting == null) {
+            throw new IllegalStateException(
+                    "keyed async: element "
+                            + sequenceNumber
+                            + " of the backlog of key "
+                            + queue.key
+                            + " is missing from keyed state");
+        }
+        backlogState.remove(sequenceNumber);
+        queue.head++;
+        KeyQueue.Run run = queue.runs.peekFirst();
+        Epoch epoch = run == null ? openEpoch() : run.epoch;
+        if (run != null && --run.count == 0) {
+            queue.runs.pollFirst();
+            KeyQueue.Run next = queue.runs.peekFirst();
+            backlogStats.oldestMoved(
+                    run.firstArrival, next == null ? BacklogStats.NONE : next.firstArrival);
+        }
+        int left = queue.backlog();
+        backlogStats.resized(left + 1, left);
+        long waitedMillis =
+                Math.max(0, getProcessingTimeService().getCurrentProcessingTime() - waiting.f3);
+        Entry<K, IN> entry =
+                new Entry<>(
+                        queue.key,
+                        waiting.f0,
+                        waiting.f1,
+                        waiting.f1 != NO_TIMESTAMP,
+                        waiting.f2,
+                        epoch,
+                        System.nanoTime() - waitedMillis * 1_000_000L);
+        queue.current = entry;
+        startSoon(entry);
     }
 
     /**
@@ -262,28 +520,6 @@ public abstract class AbstractKeyedAsyncOperator<K, IN, OUT>
         long next = last == null ? 1L : last + 1;
         sequence.update(next);
         return settings.uid() + ":" + key + "/" + next;
-    }
-
-    private Entry<K, IN> enqueue(
-            K key, IN element, long timestamp, boolean hasTimestamp, String idempotencyKey) {
-        Epoch epoch = epochs.peekLast();
-        if (epoch == null || !epoch.isOpen()) {
-            epoch = new Epoch();
-            epochs.addLast(epoch);
-        }
-        epoch.unfinished++;
-        Entry<K, IN> entry =
-                new Entry<>(
-                        key,
-                        element,
-                        timestamp,
-                        hasTimestamp,
-                        idempotencyKey,
-                        epoch,
-                        System.nanoTime());
-        pending.computeIfAbsent(key, k -> new ArrayDeque<>()).addLast(entry);
-        size++;
-        return entry;
     }
 
     /** Starts the next attempt of a key's head element (operator thread). */
@@ -464,22 +700,23 @@ public abstract class AbstractKeyedAsyncOperator<K, IN, OUT>
         finish(entry);
     }
 
-    /** Removes a finished head, starts the key's next element, releases ready watermarks. */
+    /**
+     * Ends a key's started element: starts the next one from its backlog, or frees the key (which
+     * also ends its diverting); releases ready watermarks.
+     */
     private void finish(Entry<K, IN> entry) throws Exception {
         entry.done = true;
         entry.cancelTimer();
-        size--;
         entry.epoch.unfinished--;
-        ArrayDeque<Entry<K, IN>> queue = pending.get(entry.key);
-        Entry<K, IN> head = queue.pollFirst();
-        if (head != entry) {
+        KeyQueue<K, IN> queue = active.get(entry.key);
+        if (queue == null || queue.current != entry) {
             throw new IllegalStateException(
-                    "keyed async: finished an element that was not the head");
+                    "keyed async: finished an element that was not its key's started one");
         }
-        if (queue.isEmpty()) {
-            pending.remove(entry.key);
+        if (queue.backlog() > 0) {
+            startNextOf(queue);
         } else {
-            startSoon(queue.peekFirst());
+            active.remove(entry.key);
         }
         releaseWatermarks();
     }
@@ -535,35 +772,46 @@ public abstract class AbstractKeyedAsyncOperator<K, IN, OUT>
 
     /** Waits (yielding to the mailbox) until every pending element is done. */
     protected final void awaitAllPending() throws Exception {
-        while (size > 0) {
+        while (!active.isEmpty()) {
             mailbox.yield();
         }
     }
 
+    /**
+     * Writes each busy key's started element and backlog bounds to keyed state (the backlog itself
+     * is there already) and clears them for keys that became idle since the last checkpoint. Runs
+     * before the keyed state backend takes its snapshot; costs O(busy keys), at most capacity.
+     */
     @Override
     @SuppressWarnings("unchecked")
     public void snapshotState(StateSnapshotContext snapshot) throws Exception {
         super.snapshotState(snapshot);
         Object currentKey = getKeyedStateBackend().getCurrentKey();
         for (K key : persistedKeys) {
-            if (!pending.containsKey(key)) {
+            if (!active.containsKey(key)) {
                 setCurrentKey(key);
                 pendingState.clear();
+                boundsState.clear();
             }
         }
-        for (Map.Entry<K, ArrayDeque<Entry<K, IN>>> keyed : pending.entrySet()) {
-            setCurrentKey(keyed.getKey());
-            List<Tuple3<IN, Long, String>> entries = new ArrayList<>(keyed.getValue().size());
-            for (Entry<K, IN> entry : keyed.getValue()) {
-                // A copy: a heap backend serializes the snapshot later, while apply may
-                // still change the element.
-                entries.add(
-                        Tuple3.of(
-                                copier.copy(entry.element), entry.timestamp, entry.idempotencyKey));
+        for (KeyQueue<K, IN> queue : active.values()) {
+            setCurrentKey(queue.key);
+            Entry<K, IN> entry = queue.current;
+            // A copy: a heap backend serializes the snapshot later, while apply may still change
+            // the element.
+            pendingState.update(
+                    List.of(
+                            Tuple3.of(
+                                    copier.copy(entry.element),
+                                    entry.timestamp,
+                                    entry.idempotencyKey)));
+            if (queue.backlog() > 0 || queue.diverting) {
+                boundsState.update(Tuple3.of(queue.head, queue.tail, queue.diverting));
+            } else {
+                boundsState.clear();
             }
-            pendingState.update(entries);
         }
-        persistedKeys = new HashSet<>(pending.keySet());
+        persistedKeys = new HashSet<>(active.keySet());
         if (currentKey != null) {
             setCurrentKey((K) currentKey);
         }
@@ -576,9 +824,9 @@ public abstract class AbstractKeyedAsyncOperator<K, IN, OUT>
                 "broadcast state exists only when the operator is connected to a broadcast stream");
     }
 
-    /** Elements pending (in flight, waiting for a retry or queued); for tests and metrics. */
-    int pendingCount() {
-        return size;
+    /** Elements pending (started or waiting in a backlog); for tests. */
+    long pendingCount() {
+        return active.size() + backlogStats.total();
     }
 
     private record AttemptContext(String idempotencyKey, int attempt) implements AsyncContext {}
