@@ -398,6 +398,9 @@ final class FlinkCluster {
     private static List<String> commonJvmOptions(Path log4jConfig) {
         List<String> options = new ArrayList<>(JAVA_OPTIONS);
         options.add("-XX:+UseG1GC");
+        // Pekko's remoting must start within 10 s by default (pekko.remote.classic.startup-timeout,
+        // which Flink's configuration does not reach); on a busy machine the JobManager missed it.
+        options.add("-Dpekko.remote.classic.startup-timeout=60s");
         options.add("-Dlog4j.configurationFile=" + log4jConfig.toUri());
         return options;
     }

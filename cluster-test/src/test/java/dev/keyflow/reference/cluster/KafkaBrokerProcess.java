@@ -25,7 +25,9 @@ import org.apache.kafka.common.Uuid;
 final class KafkaBrokerProcess {
 
     private static final Duration FORMAT_TIMEOUT = Duration.ofMinutes(1);
-    private static final Duration READY_TIMEOUT = Duration.ofMinutes(1);
+
+    /** Usually seconds; minutes when other builds load the machine. */
+    private static final Duration READY_TIMEOUT = Duration.ofMinutes(3);
 
     private final Processes.Child process;
     private final String bootstrapServers;
@@ -125,7 +127,7 @@ final class KafkaBrokerProcess {
         return process;
     }
 
-    /** Waits until the broker answers an admin request; fails if it does not within a minute. */
+    /** Waits until the broker answers an admin request; fails if it does not in time. */
     void awaitReady() throws InterruptedException {
         Processes.Child broker = process;
         String bootstrap = bootstrapServers;

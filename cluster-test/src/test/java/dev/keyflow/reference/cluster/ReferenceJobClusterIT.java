@@ -418,8 +418,7 @@ class ReferenceJobClusterIT {
                 Map.entry("heartbeat.interval", "2 s"),
                 Map.entry("heartbeat.timeout", "30 s"),
                 Map.entry("client.timeout", "3 min"),
-                // Generous RPC timeouts: the machine may be busy with other builds.
-                Map.entry("pekko.startup-timeout", "1 min"),
+                // A generous RPC timeout: the machine may be busy with other builds.
                 Map.entry("pekko.ask.timeout", "30 s"));
     }
 
