@@ -28,7 +28,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * {@link ExpectedCommand#line()}, and each DLQ record's event id and {@value ErrorHeaders#REASON}.
  * Not thread-safe: the launcher's main thread polls it.
  */
-final class CommittedOutputs implements AutoCloseable {
+public final class CommittedOutputs implements AutoCloseable {
 
     /** The event id recorded for a DLQ record whose value names no event. */
     static final String NO_EVENT_ID = "?";
@@ -43,7 +43,7 @@ final class CommittedOutputs implements AutoCloseable {
     private long errors;
     private long retries;
 
-    CommittedOutputs(String bootstrapServers, String outbox, String dlq, String retry) {
+    public CommittedOutputs(String bootstrapServers, String outbox, String dlq, String retry) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -63,7 +63,7 @@ final class CommittedOutputs implements AutoCloseable {
     }
 
     /** Polls once, waiting up to {@code wait}. */
-    void poll(Duration wait) {
+    public void poll(Duration wait) {
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(wait)) {
             if (record.topic().equals(outbox)) {
                 commandLines.add(commandLine(record.value()));
@@ -90,7 +90,7 @@ final class CommittedOutputs implements AutoCloseable {
      * Polls until every partition is read up to its last stable offset as of now, or {@code
      * timeout} has passed; returns whether the end was reached.
      */
-    boolean readToEnd(Duration timeout) {
+    public boolean readToEnd(Duration timeout) {
         Map<TopicPartition, Long> end = new LinkedHashMap<>(consumer.endOffsets(partitions));
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
@@ -106,32 +106,32 @@ final class CommittedOutputs implements AutoCloseable {
     }
 
     /** Commands read from the outbox. */
-    long commands() {
+    public long commands() {
         return commandLines.size();
     }
 
     /** Records read from the DLQ. */
-    long errors() {
+    public long errors() {
         return errors;
     }
 
     /** Records read from the retry topic (transient failures sent round again). */
-    long retries() {
+    public long retries() {
         return retries;
     }
 
     /** DLQ records per {@value ErrorHeaders#REASON}, sorted by reason. */
-    Map<String, Long> errorsByReason() {
+    public Map<String, Long> errorsByReason() {
         return Collections.unmodifiableMap(errorsByReason);
     }
 
     /** Every command read, as {@link ExpectedCommand#line()}, in the order read. */
-    List<String> commandLines() {
+    public List<String> commandLines() {
         return Collections.unmodifiableList(commandLines);
     }
 
     /** The reasons of the DLQ records of each event id (more than one: a duplicate). */
-    Map<String, List<String>> reasonsByEvent() {
+    public Map<String, List<String>> reasonsByEvent() {
         return Collections.unmodifiableMap(reasonsByEvent);
     }
 

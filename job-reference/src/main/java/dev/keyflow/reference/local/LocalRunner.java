@@ -21,7 +21,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -425,20 +424,8 @@ public final class LocalRunner {
                 "  DLQ records      {}  expected {}",
                 pad(outputs.errors()),
                 fmt(expected.totalErrors()));
-        Map<String, Long> expectedReasons = new TreeMap<>();
-        expected.countsByReason().forEach((r, n) -> expectedReasons.put(r.name(), n));
-        Map<String, Long> allReasons = new TreeMap<>(expectedReasons);
-        outputs.errorsByReason().forEach(allReasons::putIfAbsent);
-        for (String reason : allReasons.keySet()) {
-            long actual = outputs.errorsByReason().getOrDefault(reason, 0L);
-            long wanted = expectedReasons.getOrDefault(reason, 0L);
-            LOG.info(
-                    "    {} {}  expected {}{}",
-                    String.format("%-19s", reason),
-                    pad(actual),
-                    fmt(wanted),
-                    actual == wanted ? "" : "  <-- differs");
-        }
+        Verdict.countsByReason(expected, outputs.errorsByReason())
+                .forEach(line -> LOG.info("    {}", line));
         LOG.info(
                 "  accepted without a command  {}  (cancelled before any item or payment)",
                 fmt(expected.acceptedWithoutCommands()));

@@ -17,7 +17,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * timestamp = event time, partition = {@link GeneratedEvent#partition}, value = the XML document.
  * One thread calls {@link #produce}; {@link #acknowledged()} may be read from any thread.
  */
-final class PacedProducer implements AutoCloseable {
+public final class PacedProducer implements AutoCloseable {
 
     private final KafkaProducer<byte[], byte[]> producer;
     private final String topic;
@@ -25,7 +25,7 @@ final class PacedProducer implements AutoCloseable {
     private final AtomicLong acknowledged = new AtomicLong();
     private final AtomicReference<Exception> failure = new AtomicReference<>();
 
-    PacedProducer(String bootstrapServers, String topic, int partitions) {
+    public PacedProducer(String bootstrapServers, String topic, int partitions) {
         Properties props = new Properties();
         props.setProperty(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.setProperty(ProducerConfig.ACKS_CONFIG, "all");
@@ -46,7 +46,7 @@ final class PacedProducer implements AutoCloseable {
      * @return how many events, from the start of the list, were sent
      * @throws IllegalStateException if the broker rejected a record
      */
-    int produce(List<GeneratedEvent> events, double rate, long deadlineNanos)
+    public int produce(List<GeneratedEvent> events, double rate, long deadlineNanos)
             throws InterruptedException {
         long start = System.nanoTime();
         int sent = 0;
@@ -86,7 +86,7 @@ final class PacedProducer implements AutoCloseable {
     }
 
     /** Events the broker has acknowledged so far. */
-    long acknowledged() {
+    public long acknowledged() {
         return acknowledged.get();
     }
 

@@ -14,7 +14,7 @@ import java.util.TreeMap;
  * every rejected event with its reason (a missing, doubled, surplus or differently reasoned record
  * is a difference). No differences means every input ended exactly as the model expects.
  */
-final class Verdict {
+public final class Verdict {
 
     /** How many examples a difference lists. */
     static final int EXAMPLES = 3;
@@ -29,7 +29,7 @@ final class Verdict {
      * Compares {@code commandLines} (outbox commands as {@code ExpectedCommand.line()}) and {@code
      * reasonsByEvent} (DLQ records: event id to the reasons of its records) with {@code expected}.
      */
-    static Verdict of(
+    public static Verdict of(
             ExpectedOutcome expected,
             List<String> commandLines,
             Map<String, List<String>> reasonsByEvent) {
@@ -85,13 +85,35 @@ final class Verdict {
         return new Verdict(differences);
     }
 
+    /**
+     * One line per error reason, expected or found: the DLQ records found ({@code actualByReason})
+     * against the model's count, marked where they differ. For a run's summary.
+     */
+    public static List<String> countsByReason(
+            ExpectedOutcome expected, Map<String, Long> actualByReason) {
+        Map<String, Long> expectedReasons = new TreeMap<>();
+        expected.countsByReason().forEach((r, n) -> expectedReasons.put(r.name(), n));
+        Map<String, Long> allReasons = new TreeMap<>(expectedReasons);
+        actualByReason.forEach(allReasons::putIfAbsent);
+        List<String> lines = new ArrayList<>();
+        for (String reason : allReasons.keySet()) {
+            long actual = actualByReason.getOrDefault(reason, 0L);
+            long wanted = expectedReasons.getOrDefault(reason, 0L);
+            lines.add(
+                    String.format(
+                            "%-19s %,8d  expected %,d%s",
+                            reason, actual, wanted, actual == wanted ? "" : "  <-- differs"));
+        }
+        return lines;
+    }
+
     /** Whether the outputs are exactly what the model expects. */
-    boolean matches() {
+    public boolean matches() {
         return differences.isEmpty();
     }
 
     /** One line per kind of difference, with its count and a few examples. */
-    List<String> differences() {
+    public List<String> differences() {
         return differences;
     }
 
