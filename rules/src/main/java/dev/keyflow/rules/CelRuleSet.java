@@ -56,6 +56,8 @@ public final class CelRuleSet implements Serializable {
     public static final int DEFAULT_MAX_NESTING_DEPTH = 32;
     public static final int DEFAULT_MAX_COMPREHENSION_DEPTH = 1;
     public static final int DEFAULT_MAX_COMPREHENSION_ITERATIONS = 1000;
+    public static final long DEFAULT_MAX_EVALUATION_COST = 100_000;
+    public static final int DEFAULT_MAX_INPUT_DEPTH = 32;
 
     /** The variable holding the folded per-key state. */
     public static final String STATE = "state";
@@ -71,6 +73,8 @@ public final class CelRuleSet implements Serializable {
     private final int maxNestingDepth;
     private final int maxComprehensionDepth;
     private final int maxComprehensionIterations;
+    private final long maxEvaluationCost;
+    private final int maxInputDepth;
 
     private CelRuleSet(Builder b) {
         this.fields = Map.copyOf(b.fields);
@@ -79,6 +83,8 @@ public final class CelRuleSet implements Serializable {
         this.maxNestingDepth = b.maxNestingDepth;
         this.maxComprehensionDepth = b.maxComprehensionDepth;
         this.maxComprehensionIterations = b.maxComprehensionIterations;
+        this.maxEvaluationCost = b.maxEvaluationCost;
+        this.maxInputDepth = b.maxInputDepth;
     }
 
     /** Starts a rule set. */
@@ -121,6 +127,14 @@ public final class CelRuleSet implements Serializable {
         return maxComprehensionIterations;
     }
 
+    public long maxEvaluationCost() {
+        return maxEvaluationCost;
+    }
+
+    public int maxInputDepth() {
+        return maxInputDepth;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof CelRuleSet other
@@ -129,7 +143,9 @@ public final class CelRuleSet implements Serializable {
                 && maxExpressionLength == other.maxExpressionLength
                 && maxNestingDepth == other.maxNestingDepth
                 && maxComprehensionDepth == other.maxComprehensionDepth
-                && maxComprehensionIterations == other.maxComprehensionIterations;
+                && maxComprehensionIterations == other.maxComprehensionIterations
+                && maxEvaluationCost == other.maxEvaluationCost
+                && maxInputDepth == other.maxInputDepth;
     }
 
     @Override
@@ -150,6 +166,8 @@ public final class CelRuleSet implements Serializable {
         private int maxNestingDepth = DEFAULT_MAX_NESTING_DEPTH;
         private int maxComprehensionDepth = DEFAULT_MAX_COMPREHENSION_DEPTH;
         private int maxComprehensionIterations = DEFAULT_MAX_COMPREHENSION_ITERATIONS;
+        private long maxEvaluationCost = DEFAULT_MAX_EVALUATION_COST;
+        private int maxInputDepth = DEFAULT_MAX_INPUT_DEPTH;
 
         private Builder() {}
 
@@ -258,11 +276,39 @@ public final class CelRuleSet implements Serializable {
             return this;
         }
 
-        /** Iterations one comprehension may run before the rule fails with RULE_ERROR. */
+        /**
+         * Iterations one evaluation of a rule may run, counted over all its comprehensions
+         * together, before the rule fails with RULE_ERROR.
+         */
         public Builder maxComprehensionIterations(int maxComprehensionIterations) {
             this.maxComprehensionIterations =
                     Checks.requireAtLeastOne(
                             maxComprehensionIterations, "maxComprehensionIterations");
+            return this;
+        }
+
+        /**
+         * Cost one evaluation of a rule may spend before it fails with RULE_ERROR: 1 per expression
+         * node evaluated plus the size of the value it yields (characters of strings, elements and
+         * entries of lists and maps, counted deeply), plus the size of every list or map variable
+         * each time it is read.
+         */
+        public Builder maxEvaluationCost(long maxEvaluationCost) {
+            if (maxEvaluationCost < 1) {
+                throw new IllegalArgumentException(
+                        "maxEvaluationCost must be at least 1, was " + maxEvaluationCost);
+            }
+            this.maxEvaluationCost = maxEvaluationCost;
+            return this;
+        }
+
+        /**
+         * Deepest nesting of lists and maps accepted in a list, map, {@code state} or {@code
+         * enrichment} value; a deeper (or cyclic) value fails every rule that reads it with
+         * RULE_ERROR.
+         */
+        public Builder maxInputDepth(int maxInputDepth) {
+            this.maxInputDepth = Checks.requireAtLeastOne(maxInputDepth, "maxInputDepth");
             return this;
         }
 

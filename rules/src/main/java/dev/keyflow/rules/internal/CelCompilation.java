@@ -70,9 +70,15 @@ public final class CelCompilation {
         }
         Optional<CelRuntime.Program> all = Optional.empty();
         if (combined && set.rules().size() > 1) {
-            all = Optional.of(combinedProgram(set, options));
+            all = combinedProgram(set, options);
         }
-        return new CompiledCelRules(set.rules(), set.fields(), programs, all);
+        return new CompiledCelRules(
+                set.rules(),
+                set.fields(),
+                programs,
+                all,
+                set.maxEvaluationCost(),
+                set.maxInputDepth());
     }
 
     private static CelBuilder cel(CelRuleSet set, CelOptions options) {
@@ -88,13 +94,21 @@ public final class CelCompilation {
         return builder;
     }
 
-    private static CelRuntime.Program combinedProgram(CelRuleSet set, CelOptions options)
-            throws RuleRejectedException {
+    /**
+     * The program {@code [r1, ..., rn]}; empty if it does not compile although every rule did on
+     * its own (then each rule runs on its own: slower, same results, and no valid set is refused).
+     */
+    private static Optional<CelRuntime.Program> combinedProgram(
+            CelRuleSet set, CelOptions options) {
         // Every rule passed the limits on its own; the combined list only joins them, so it gets
         // room for all of them (and nothing else can reach this text).
         int length =
-                set.rules().stream().mapToInt(r -> r.expression().length() + 4).sum()
+                set.rules().stream().mapToInt(r -> r.expression().length() + 5).sum()
                         + set.maxExpressionLength();
+        // The iteration limit (like the cost budget) stays that of one rule: cel-java counts per
+        // evaluation, so when the combined program stays within it, so does every rule; when it
+        // does not, every rule runs on its own with its own allowance. A rule's result never
+        // depends on the other rules of its set.
         CelOptions combinedOptions =
                 options.toBuilder()
                         .maxExpressionCodePointSize(length)
@@ -103,9 +117,15 @@ public final class CelCompilation {
         Cel cel = cel(set, combinedOptions).build();
         String text =
                 set.rules().stream()
-                        .map(r -> "(" + r.expression() + ")")
+                        // Each rule on lines of its own: a '//' comment at the end of a rule
+                        // must not swallow the rest of the list.
+                        .map(r -> "(" + r.expression() + "\n)")
                         .collect(Collectors.joining(",\n", "[", "]"));
-        return plan(cel, null, check(cel, null, text));
+        try {
+            return Optional.of(plan(cel, null, check(cel, null, text)));
+        } catch (RuleRejectedException e) {
+            return Optional.empty();
+        }
     }
 
     private static CelAbstractSyntaxTree check(Cel cel, String ruleId, String expression)

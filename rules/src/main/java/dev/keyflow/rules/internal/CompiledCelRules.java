@@ -13,6 +13,8 @@ import dev.keyflow.rules.RuleViolation;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -21,6 +23,12 @@ import java.util.Optional;
  * The compiled rules. With a combined program, an event costs one evaluation of {@code [r1, r2,
  * ...]}; only if that fails (one rule errs) is every rule evaluated on its own, so that the failing
  * rule is named and the others still count.
+ *
+ * <p>Every evaluation runs under a {@link CostBudget} of {@code maxEvaluationCost} (the combined
+ * program too, so a rule's result never depends on the other rules), and container inputs are
+ * checked for depth before cel-java sees them (its value conversion recurses). A {@link
+ * StackOverflowError} is still caught at this boundary as the last line of defence, so that
+ * evaluation never throws.
  */
 final class CompiledCelRules implements CompiledRuleSet {
 
@@ -28,16 +36,22 @@ final class CompiledCelRules implements CompiledRuleSet {
     private final Map<String, FieldType> fields;
     private final List<CelRuntime.Program> programs;
     private final Optional<CelRuntime.Program> combined;
+    private final long maxCost;
+    private final int maxInputDepth;
 
     CompiledCelRules(
             List<CelRule> rules,
             Map<String, FieldType> fields,
             List<CelRuntime.Program> programs,
-            Optional<CelRuntime.Program> combined) {
+            Optional<CelRuntime.Program> combined,
+            long maxCost,
+            int maxInputDepth) {
         this.rules = List.copyOf(rules);
         this.fields = Map.copyOf(fields);
         this.programs = List.copyOf(programs);
         this.combined = combined;
+        this.maxCost = maxCost;
+        this.maxInputDepth = maxInputDepth;
     }
 
     @Override
@@ -48,7 +62,8 @@ final class CompiledCelRules implements CompiledRuleSet {
     @Override
     public List<RuleViolation> evaluate(
             Map<String, ?> fieldValues, Map<String, ?> state, Map<String, ?> enrichment) {
-        CelVariableResolver activation = new Activation(fields, fieldValues, state, enrichment);
+        Activation activation =
+                new Activation(fields, fieldValues, state, enrichment, maxCost, maxInputDepth);
         if (combined.isPresent()) {
             Optional<List<RuleViolation>> fast = evaluateCombined(combined.get(), activation);
             if (fast.isPresent()) {
@@ -57,7 +72,8 @@ final class CompiledCelRules implements CompiledRuleSet {
         }
         List<RuleViolation> violations = null;
         for (int i = 0; i < rules.size(); i++) {
-            RuleViolation violation = evaluateOne(rules.get(i), programs.get(i), activation);
+            RuleViolation violation =
+                    evaluateOne(rules.get(i), programs.get(i), activation, maxCost);
             if (violation != null) {
                 if (violations == null) {
                     violations = new ArrayList<>(2);
@@ -70,11 +86,13 @@ final class CompiledCelRules implements CompiledRuleSet {
 
     /** Empty if the combined program failed, so the rules must be evaluated one by one. */
     private Optional<List<RuleViolation>> evaluateCombined(
-            CelRuntime.Program program, CelVariableResolver activation) {
+            CelRuntime.Program program, Activation activation) {
         Object result;
         try {
-            result = program.eval(activation);
-        } catch (CelEvaluationException | RuntimeException e) {
+            // The budget of one rule for all of them: if the set stays within it, so does each
+            // rule; if not, each rule runs on its own budget below (exact, never pooled).
+            result = trace(program, activation, maxCost);
+        } catch (CelEvaluationException | RuntimeException | StackOverflowError e) {
             return Optional.empty(); // one rule failed: evaluateOne names it and its error
         }
         if (!(result instanceof List<?> results) || results.size() != rules.size()) {
@@ -102,19 +120,29 @@ final class CompiledCelRules implements CompiledRuleSet {
         return Optional.of(violations == null ? List.of() : List.copyOf(violations));
     }
 
+    /** Evaluates {@code program} under a fresh budget, which also pays for the inputs it reads. */
+    private static Object trace(CelRuntime.Program program, Activation activation, long budget)
+            throws CelEvaluationException {
+        CostBudget cost = new CostBudget(budget);
+        activation.budget = cost;
+        try {
+            return program.trace(activation, cost);
+        } finally {
+            activation.budget = null;
+        }
+    }
+
     private static RuleViolation evaluateOne(
-            CelRule rule, CelRuntime.Program program, CelVariableResolver activation) {
+            CelRule rule, CelRuntime.Program program, Activation activation, long maxCost) {
         Object result;
         try {
-            result = program.eval(activation);
+            result = trace(program, activation, maxCost);
         } catch (CelEvaluationException | RuntimeException e) {
             // A rule's failure is a value: RULE_ERROR with the cause, the other rules go on.
-            return new RuleViolation(
-                    rule.id(),
-                    rule.message(),
-                    rule.severity(),
-                    ErrorReason.RULE_ERROR,
-                    e.getClass().getSimpleName() + ": " + e.getMessage());
+            return error(rule, describe(e));
+        } catch (StackOverflowError e) {
+            // The bounds above should make this unreachable; kept so that evaluation never throws.
+            return error(rule, "StackOverflowError: the rule or its input nests too deeply");
         }
         if (Boolean.TRUE.equals(result)) {
             return null;
@@ -132,6 +160,22 @@ final class CompiledCelRules implements CompiledRuleSet {
                 rule.id(), rule.message(), rule.severity(), ErrorReason.RULE_VIOLATION, "");
     }
 
+    private static RuleViolation error(CelRule rule, String detail) {
+        return new RuleViolation(
+                rule.id(), rule.message(), rule.severity(), ErrorReason.RULE_ERROR, detail);
+    }
+
+    /** The cause that says what went wrong: keyflow's own bounds first, else cel-java's error. */
+    private static String describe(Exception e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof CostBudget.CostExceededException
+                    || cause instanceof CostBudget.TooDeepException) {
+                return cause.getMessage();
+            }
+        }
+        return e.getClass().getSimpleName() + ": " + e.getMessage();
+    }
+
     private static String describe(Object result) {
         String text = String.valueOf(result);
         return (result == null ? "null" : result.getClass().getSimpleName())
@@ -147,32 +191,76 @@ final class CompiledCelRules implements CompiledRuleSet {
         private final Map<String, ?> values;
         private final Map<String, ?> state;
         private final Map<String, ?> enrichment;
+        private final long maxCost;
+        private final int maxInputDepth;
+
+        private static final long TOO_DEEP = -1;
+
+        /** The deep size of each list or map variable read so far (checked once per event). */
+        private Map<String, Long> sizes;
+
+        /** The budget of the evaluation under way: every read of a list or map pays its size. */
+        CostBudget budget;
 
         Activation(
                 Map<String, FieldType> types,
                 Map<String, ?> values,
                 Map<String, ?> state,
-                Map<String, ?> enrichment) {
+                Map<String, ?> enrichment,
+                long maxCost,
+                int maxInputDepth) {
             this.types = types;
             this.values = values == null ? Map.of() : values;
             this.state = state == null ? Map.of() : state;
             this.enrichment = enrichment == null ? Map.of() : enrichment;
+            this.maxCost = maxCost;
+            this.maxInputDepth = maxInputDepth;
         }
 
         @Override
         public Optional<Object> find(String name) {
+            Object value;
             if (name.equals(CelRuleSet.STATE)) {
-                return Optional.of(state);
+                value = state;
+            } else if (name.equals(CelRuleSet.ENRICHMENT)) {
+                value = enrichment;
+            } else {
+                FieldType type = types.get(name);
+                Object raw = values.get(name);
+                if (type == null || raw == null) {
+                    return Optional.empty();
+                }
+                value = convert(type, raw);
             }
-            if (name.equals(CelRuleSet.ENRICHMENT)) {
-                return Optional.of(enrichment);
+            if (value instanceof Collection<?> || value instanceof Map<?, ?>) {
+                // cel-java converts a container, recursively, every time a rule reads it: the
+                // depth is bounded before it does, and each read is paid for.
+                long size = checkedSize(name, value);
+                if (budget != null) {
+                    budget.charge(size);
+                }
             }
-            FieldType type = types.get(name);
-            Object value = values.get(name);
-            if (type == null || value == null) {
-                return Optional.empty();
+            return Optional.ofNullable(value);
+        }
+
+        private long checkedSize(String name, Object value) {
+            if (sizes == null) {
+                sizes = new HashMap<>(4);
             }
-            return Optional.ofNullable(convert(type, value));
+            Long size = sizes.get(name);
+            if (size == null) {
+                try {
+                    size = CostBudget.size(value, maxCost, maxInputDepth);
+                } catch (CostBudget.TooDeepException e) {
+                    sizes.put(name, TOO_DEEP);
+                    throw e;
+                }
+                sizes.put(name, size);
+            }
+            if (size == TOO_DEEP) {
+                throw new CostBudget.TooDeepException(maxInputDepth);
+            }
+            return size;
         }
     }
 
