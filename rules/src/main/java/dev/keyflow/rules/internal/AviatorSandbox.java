@@ -19,6 +19,7 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -129,6 +130,21 @@ public final class AviatorSandbox {
                 }
             }
         }
+        for (String path : expression.getVariableFullNames()) {
+            Optional<String> getter = JavaGetters.reachedBy(path);
+            if (getter.isPresent()) {
+                throw new RuleRejectedException(
+                        filter.id(),
+                        "reads '"
+                                + path
+                                + "': '"
+                                + getter.get()
+                                + "' would call a Java method of a string, number or list;"
+                                + " read a map key of that name with seq.get(map, '"
+                                + getter.get()
+                                + "')");
+            }
+        }
         if (!filter.loops()) {
             // Without let/for there are no local variables: every variable is an input.
             for (String variable : expression.getVariableNames()) {
@@ -187,6 +203,7 @@ public final class AviatorSandbox {
                 aviator.removeFunction(function);
             }
         }
+        BoundedArithmetic.install(aviator, filter.maxStringLength(), filter.timeout().toNanos());
         aviator.addOpFunction(OperatorType.MATCH, new Forbidden("=~", "regular expressions"));
         aviator.addOpFunction(OperatorType.Exponent, new Forbidden("**", "powers"));
         aviator.addOpFunction(OperatorType.SHIFT_LEFT, new Forbidden("<<", "left shifts"));
