@@ -9,6 +9,7 @@ import com.googlecode.aviator.Feature;
 import com.googlecode.aviator.Options;
 import com.googlecode.aviator.exception.ExpressionRuntimeException;
 import com.googlecode.aviator.lexer.token.OperatorType;
+import com.googlecode.aviator.runtime.LambdaFunctionBootstrap;
 import com.googlecode.aviator.runtime.function.AbstractFunction;
 import com.googlecode.aviator.runtime.type.AviatorObject;
 import dev.keyflow.rules.AviatorFilter;
@@ -17,6 +18,7 @@ import dev.keyflow.rules.RuleRejectedException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -130,7 +132,7 @@ public final class AviatorSandbox {
                 }
             }
         }
-        for (String path : expression.getVariableFullNames()) {
+        for (String path : variablePaths(expression)) {
             Optional<String> getter = JavaGetters.reachedBy(path);
             if (getter.isPresent()) {
                 throw new RuleRejectedException(
@@ -159,6 +161,17 @@ public final class AviatorSandbox {
             }
         }
         return new SandboxedFilter(filter, expression);
+    }
+
+    /** Every variable path of {@code expression}, with those of loop bodies (lambdas inside). */
+    private static Set<String> variablePaths(Expression expression) {
+        Set<String> paths = new LinkedHashSet<>(expression.getVariableFullNames());
+        if (expression instanceof BaseExpression base && base.getLambdaBootstraps() != null) {
+            for (LambdaFunctionBootstrap lambda : base.getLambdaBootstraps().values()) {
+                paths.addAll(variablePaths(lambda.getExpression()));
+            }
+        }
+        return paths;
     }
 
     private static Set<String> allowedFunctions(AviatorFilter filter) {
