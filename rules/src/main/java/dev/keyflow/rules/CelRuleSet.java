@@ -32,9 +32,8 @@ import java.util.regex.Pattern;
  * {@code map(string, dyn)}) and {@code enrichment} (a {@code map(string, dyn)}). Every rule must
  * have type {@code bool}.
  *
- * <p><b>Limits</b>, so that a hostile or careless rule cannot run away; each is checked when the
- * set is {@link #compile() compiled}, except the iteration limit, which is enforced by cel-java at
- * run time and turns into a {@code RULE_ERROR}:
+ * <p><b>Limits</b>, so that a hostile or careless rule, or hostile input, cannot run away. Checked
+ * when the set is {@link #compile() compiled}:
  *
  * <ul>
  *   <li>{@link Builder#maxExpressionLength} code points per rule (default {@value
@@ -43,9 +42,20 @@ import java.util.regex.Pattern;
  *       #DEFAULT_MAX_NESTING_DEPTH});
  *   <li>{@link Builder#maxComprehensionDepth} nested comprehensions ({@code all}, {@code exists},
  *       {@code map}, {@code filter}; default {@value #DEFAULT_MAX_COMPREHENSION_DEPTH}, i.e. no
- *       comprehension inside another), because iteration costs multiply when nested;
- *   <li>{@link Builder#maxComprehensionIterations} iterations per comprehension (default {@value
- *       #DEFAULT_MAX_COMPREHENSION_ITERATIONS}; cel-java's own default is unlimited).
+ *       comprehension inside another), because iteration costs multiply when nested.
+ * </ul>
+ *
+ * <p>Enforced per rule and per evaluation, turning the rule into a {@code RULE_ERROR}:
+ *
+ * <ul>
+ *   <li>{@link Builder#maxComprehensionIterations} iterations of all comprehensions of the rule
+ *       together (default {@value #DEFAULT_MAX_COMPREHENSION_ITERATIONS}; cel-java's own default is
+ *       unlimited);
+ *   <li>{@link Builder#maxEvaluationCost} (default {@value #DEFAULT_MAX_EVALUATION_COST}), a
+ *       deterministic cost that bounds time and allocation: 1 per expression node plus the size of
+ *       every value a node builds and of every list or map variable read;
+ *   <li>{@link Builder#maxInputDepth} nesting of lists and maps in the input (default {@value
+ *       #DEFAULT_MAX_INPUT_DEPTH}; a cyclic value counts as too deep).
  * </ul>
  */
 public final class CelRuleSet implements Serializable {
@@ -150,7 +160,8 @@ public final class CelRuleSet implements Serializable {
 
     @Override
     public int hashCode() {
-        return Objects.hash(fields, rules, maxExpressionLength, maxComprehensionIterations);
+        return Objects.hash(
+                fields, rules, maxExpressionLength, maxComprehensionIterations, maxEvaluationCost);
     }
 
     @Override

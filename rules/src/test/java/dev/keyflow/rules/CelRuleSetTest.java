@@ -254,6 +254,32 @@ class CelRuleSetTest {
         assertThat(violations.get(0).detail()).contains("maxEvaluationCost");
     }
 
+    @Test
+    void everyReadOfALargeMapIsPaidForEvenWithoutComprehensions() throws Exception {
+        // cel-java converts the whole map at every read: 40,000 entries read three times.
+        Map<String, Object> state = new HashMap<>();
+        IntStream.range(0, 40_000).forEach(i -> state.put("k" + i, (long) i));
+        CompiledRuleSet compiled =
+                CelRuleSet.builder()
+                        .rule(
+                                rule(
+                                        "three-reads",
+                                        "has(state.k1) && has(state.k2) && has(state.k3)"))
+                        .rule(
+                                rule(
+                                        "swallowed",
+                                        "(has(state.k1) && has(state.k2) && has(state.k3)) || true"))
+                        .rule(rule("one-read", "has(state.k1)"))
+                        .build()
+                        .compile();
+
+        List<RuleViolation> violations = compiled.evaluate(Map.of(), state, Map.of());
+
+        assertThat(ids(violations)).containsExactly("three-reads", "swallowed");
+        assertThat(violations)
+                .allSatisfy(v -> assertThat(v.detail()).contains("maxEvaluationCost"));
+    }
+
     /** Inputs whose conversion to CEL values recursed until the stack overflowed. */
     static Stream<Arguments> inputsTooDeepForCel() {
         Map<String, Object> deep = new HashMap<>();

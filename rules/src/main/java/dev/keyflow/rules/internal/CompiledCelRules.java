@@ -13,7 +13,7 @@ import dev.keyflow.rules.RuleViolation;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,25 +33,28 @@ import java.util.Optional;
 final class CompiledCelRules implements CompiledRuleSet {
 
     private final List<CelRule> rules;
-    private final Map<String, FieldType> fields;
     private final List<CelRuntime.Program> programs;
+    private final List<Boolean> bounded;
     private final Optional<CelRuntime.Program> combined;
+    private final boolean combinedBounded;
     private final long maxCost;
-    private final int maxInputDepth;
+    private final Variables variables;
 
     CompiledCelRules(
             List<CelRule> rules,
             Map<String, FieldType> fields,
             List<CelRuntime.Program> programs,
+            List<Boolean> bounded,
             Optional<CelRuntime.Program> combined,
             long maxCost,
             int maxInputDepth) {
         this.rules = List.copyOf(rules);
-        this.fields = Map.copyOf(fields);
         this.programs = List.copyOf(programs);
+        this.bounded = List.copyOf(bounded);
         this.combined = combined;
+        this.combinedBounded = !bounded.contains(false);
         this.maxCost = maxCost;
-        this.maxInputDepth = maxInputDepth;
+        this.variables = new Variables(fields, maxCost, maxInputDepth);
     }
 
     @Override
@@ -62,8 +65,7 @@ final class CompiledCelRules implements CompiledRuleSet {
     @Override
     public List<RuleViolation> evaluate(
             Map<String, ?> fieldValues, Map<String, ?> state, Map<String, ?> enrichment) {
-        Activation activation =
-                new Activation(fields, fieldValues, state, enrichment, maxCost, maxInputDepth);
+        Activation activation = new Activation(variables, fieldValues, state, enrichment);
         if (combined.isPresent()) {
             Optional<List<RuleViolation>> fast = evaluateCombined(combined.get(), activation);
             if (fast.isPresent()) {
@@ -73,7 +75,7 @@ final class CompiledCelRules implements CompiledRuleSet {
         List<RuleViolation> violations = null;
         for (int i = 0; i < rules.size(); i++) {
             RuleViolation violation =
-                    evaluateOne(rules.get(i), programs.get(i), activation, maxCost);
+                    evaluateOne(rules.get(i), programs.get(i), bounded.get(i), activation, maxCost);
             if (violation != null) {
                 if (violations == null) {
                     violations = new ArrayList<>(2);
@@ -91,7 +93,7 @@ final class CompiledCelRules implements CompiledRuleSet {
         try {
             // The budget of one rule for all of them: if the set stays within it, so does each
             // rule; if not, each rule runs on its own budget below (exact, never pooled).
-            result = trace(program, activation, maxCost);
+            result = trace(program, activation, maxCost, combinedBounded);
         } catch (CelEvaluationException | RuntimeException | StackOverflowError e) {
             return Optional.empty(); // one rule failed: evaluateOne names it and its error
         }
@@ -120,23 +122,31 @@ final class CompiledCelRules implements CompiledRuleSet {
         return Optional.of(violations == null ? List.of() : List.copyOf(violations));
     }
 
-    /** Evaluates {@code program} under a fresh budget, which also pays for the inputs it reads. */
-    private static Object trace(CelRuntime.Program program, Activation activation, long budget)
+    /**
+     * Evaluates {@code program} under a fresh budget, which pays for the list and map variables it
+     * reads and, unless the program is {@link CelCompilation#staticallyBounded bounded by its
+     * size}, for every node (a listener costs about a fifth of a plain rule's evaluation). A budget
+     * exceeded anywhere fails the evaluation, even if an {@code ||} swallowed the error.
+     */
+    private static Object trace(
+            CelRuntime.Program program, Activation activation, long budget, boolean bounded)
             throws CelEvaluationException {
-        CostBudget cost = new CostBudget(budget);
-        activation.budget = cost;
-        try {
-            return program.trace(activation, cost);
-        } finally {
-            activation.budget = null;
-        }
+        CostBudget cost = activation.budget;
+        cost.restart(budget);
+        Object result = bounded ? program.eval(activation) : program.trace(activation, cost);
+        cost.checkNotExceeded();
+        return result;
     }
 
     private static RuleViolation evaluateOne(
-            CelRule rule, CelRuntime.Program program, Activation activation, long maxCost) {
+            CelRule rule,
+            CelRuntime.Program program,
+            boolean bounded,
+            Activation activation,
+            long maxCost) {
         Object result;
         try {
-            result = trace(program, activation, maxCost);
+            result = trace(program, activation, maxCost, bounded);
         } catch (CelEvaluationException | RuntimeException e) {
             // A rule's failure is a value: RULE_ERROR with the cause, the other rules go on.
             return error(rule, describe(e));
@@ -187,80 +197,105 @@ final class CompiledCelRules implements CompiledRuleSet {
      * The variables of one event: built once per event, values converted when a rule reads them.
      */
     private static final class Activation implements CelVariableResolver {
-        private final Map<String, FieldType> types;
+        private static final long UNKNOWN = -1;
+        private static final long TOO_DEEP = -2;
+
+        private final Variables variables;
         private final Map<String, ?> values;
         private final Map<String, ?> state;
         private final Map<String, ?> enrichment;
-        private final long maxCost;
-        private final int maxInputDepth;
 
-        private static final long TOO_DEEP = -1;
-
-        /** The deep size of each list or map variable read so far (checked once per event). */
-        private Map<String, Long> sizes;
+        /** The size of each list or map variable read so far (checked once per event). */
+        private long[] sizes;
 
         /** The budget of the evaluation under way: every read of a list or map pays its size. */
-        CostBudget budget;
+        final CostBudget budget = new CostBudget(0);
 
         Activation(
-                Map<String, FieldType> types,
+                Variables variables,
                 Map<String, ?> values,
                 Map<String, ?> state,
-                Map<String, ?> enrichment,
-                long maxCost,
-                int maxInputDepth) {
-            this.types = types;
+                Map<String, ?> enrichment) {
+            this.variables = variables;
             this.values = values == null ? Map.of() : values;
             this.state = state == null ? Map.of() : state;
             this.enrichment = enrichment == null ? Map.of() : enrichment;
-            this.maxCost = maxCost;
-            this.maxInputDepth = maxInputDepth;
         }
 
         @Override
         public Optional<Object> find(String name) {
+            Variable variable = variables.byName.get(name);
+            if (variable == null) {
+                return Optional.empty();
+            }
             Object value;
-            if (name.equals(CelRuleSet.STATE)) {
-                value = state;
-            } else if (name.equals(CelRuleSet.ENRICHMENT)) {
-                value = enrichment;
+            if (variable.type == null) {
+                value = variable.container == Variables.STATE ? state : enrichment;
             } else {
-                FieldType type = types.get(name);
                 Object raw = values.get(name);
-                if (type == null || raw == null) {
+                if (raw == null) {
                     return Optional.empty();
                 }
-                value = convert(type, raw);
+                value = convert(variable.type, raw);
             }
-            if (value instanceof Collection<?> || value instanceof Map<?, ?>) {
-                // cel-java converts a container, recursively, every time a rule reads it: the
+            if (variable.container >= 0 && value != null) {
+                // cel-java converts a list or map, recursively, every time a rule reads it: the
                 // depth is bounded before it does, and each read is paid for.
-                long size = checkedSize(name, value);
-                if (budget != null) {
-                    budget.charge(size);
-                }
+                budget.charge(checkedSize(variable.container, value));
             }
             return Optional.ofNullable(value);
         }
 
-        private long checkedSize(String name, Object value) {
+        private long checkedSize(int container, Object value) {
             if (sizes == null) {
-                sizes = new HashMap<>(4);
+                sizes = new long[variables.containers];
+                Arrays.fill(sizes, UNKNOWN);
             }
-            Long size = sizes.get(name);
-            if (size == null) {
+            long size = sizes[container];
+            if (size == UNKNOWN) {
                 try {
-                    size = CostBudget.size(value, maxCost, maxInputDepth);
+                    size = CostBudget.size(value, variables.maxCost, variables.maxInputDepth);
                 } catch (CostBudget.TooDeepException e) {
-                    sizes.put(name, TOO_DEEP);
+                    sizes[container] = TOO_DEEP;
                     throw e;
                 }
-                sizes.put(name, size);
+                sizes[container] = size;
             }
             if (size == TOO_DEEP) {
-                throw new CostBudget.TooDeepException(maxInputDepth);
+                throw new CostBudget.TooDeepException(variables.maxInputDepth);
             }
             return size;
+        }
+    }
+
+    /** How a variable is found: its field type (null for state and enrichment), its slot. */
+    private record Variable(FieldType type, int container) {}
+
+    /** The variables of the set, by name, prepared once: each list or map has a size slot. */
+    private static final class Variables {
+        static final int STATE = 0;
+        static final int ENRICHMENT = 1;
+
+        final Map<String, Variable> byName;
+        final int containers;
+        final long maxCost;
+        final int maxInputDepth;
+
+        Variables(Map<String, FieldType> fields, long maxCost, int maxInputDepth) {
+            Map<String, Variable> variables = new HashMap<>();
+            variables.put(CelRuleSet.STATE, new Variable(null, STATE));
+            variables.put(CelRuleSet.ENRICHMENT, new Variable(null, ENRICHMENT));
+            int next = ENRICHMENT + 1;
+            for (Map.Entry<String, FieldType> field : fields.entrySet()) {
+                boolean container =
+                        field.getValue() == FieldType.LIST || field.getValue() == FieldType.MAP;
+                variables.put(
+                        field.getKey(), new Variable(field.getValue(), container ? next++ : -1));
+            }
+            this.byName = Map.copyOf(variables);
+            this.containers = next;
+            this.maxCost = maxCost;
+            this.maxInputDepth = maxInputDepth;
         }
     }
 

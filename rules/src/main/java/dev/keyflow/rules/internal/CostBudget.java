@@ -10,8 +10,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The cost budget of one CEL evaluation: cel-java calls it after every expression node, and it
- * charges the size of the value the node builds, failing the evaluation once the budget is spent.
+ * The cost budget of one CEL evaluation at a time (not thread-safe, like the activation it belongs
+ * to): cel-java calls it after every expression node, and it charges the size of the value the node
+ * builds, failing the evaluation once the budget is spent.
  *
  * <p>A node costs 1; a node that builds a value (a call, a list or map literal, a comprehension)
  * costs 1 plus the {@link #size size} of that value: the length of a string, or the number of
@@ -30,16 +31,35 @@ final class CostBudget implements CelEvaluationListener {
     /** Calls that yield one of their arguments (or a part of it) without building anything. */
     private static final Set<String> PASS_THROUGH = Set.of("_?_:_", "_[_]", "_[?_]", "dyn");
 
-    private final long limit;
+    private long limit;
     private long spent;
 
     CostBudget(long limit) {
         this.limit = limit;
     }
 
+    /** Starts the next evaluation (of the same event) with a fresh budget of {@code limit}. */
+    void restart(long limit) {
+        this.limit = limit;
+        this.spent = 0;
+    }
+
     @Override
     public void callback(CelExpr expr, Object value) {
-        charge(builds(expr) ? 1 + size(value, limit - spent, Integer.MAX_VALUE) : 1);
+        // Most nodes yield a boolean or a number: 1, without looking at the node.
+        if (hasSize(value) && builds(expr)) {
+            charge(1 + size(value, limit - spent, Integer.MAX_VALUE));
+        } else {
+            charge(1);
+        }
+    }
+
+    private static boolean hasSize(Object value) {
+        return value instanceof String
+                || value instanceof Collection<?>
+                || value instanceof Map<?, ?>
+                || value instanceof CelByteString
+                || value instanceof ByteString;
     }
 
     /**
@@ -60,6 +80,13 @@ final class CostBudget implements CelEvaluationListener {
             throw new CostExceededException(limit);
         }
         spent += cost;
+        if (spent > limit) {
+            throw new CostExceededException(limit);
+        }
+    }
+
+    /** Throws if the budget was exceeded at some point (an {@code ||} may have swallowed it). */
+    void checkNotExceeded() {
         if (spent > limit) {
             throw new CostExceededException(limit);
         }
@@ -86,6 +113,16 @@ final class CostBudget implements CelEvaluationListener {
         }
         if (!isContainer(value)) {
             return 0;
+        }
+        Collection<?> top =
+                value instanceof Collection<?> collection
+                        ? collection
+                        : ((Map<?, ?>) value).values();
+        if (!hasContainer(top)) {
+            return top.size(); // the common case: a flat list or map
+        }
+        if (maxDepth < 2) {
+            throw new TooDeepException(maxDepth);
         }
         long total = 0;
         ArrayDeque<Object> pending = new ArrayDeque<>();
@@ -114,6 +151,15 @@ final class CostBudget implements CelEvaluationListener {
             }
         }
         return total;
+    }
+
+    private static boolean hasContainer(Collection<?> children) {
+        for (Object child : children) {
+            if (isContainer(child)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean isContainer(Object value) {
