@@ -35,13 +35,17 @@ import java.util.Objects;
  *       break replay determinism), {@code repeat}, {@code range}, {@code seq.put}, ...; the regex
  *       match operator {@code =~} and {@code **} fail at run time (catastrophic backtracking and
  *       huge powers cannot be interrupted);
- *   <li>property access only on the maps and lists of the input: the input is copied into an
- *       immutable view holding only strings, numbers, booleans, lists and maps, so no object with
- *       methods (and no {@code .class}) is reachable;
+ *   <li>exact arithmetic: integer overflow in {@code +}, {@code -}, {@code *}, {@code /}, unary
+ *       minus and {@code math.abs} fails the filter instead of wrapping;
+ *   <li>plain data only: the input is copied into an immutable view holding only strings, numbers,
+ *       booleans, lists and maps, and a property path naming a Java getter of such a value ({@code
+ *       event.name.class}, {@code .bytes}, {@code .empty}) is refused at compile time, so no Java
+ *       method is reachable (read a map key of such a name with {@code seq.get});
  *   <li>bounded input ({@link Builder#maxStringLength}, {@link Builder#maxCollectionSize}, {@link
- *       Builder#maxDepth}) and script size ({@link Builder#maxScriptLength}), and an evaluation
- *       {@link Builder#timeout}. Aviator checks the timeout between steps, not inside one built-in
- *       call, which is why the input is bounded too.
+ *       Builder#maxDepth}) and script size ({@link Builder#maxScriptLength}); no string a script
+ *       builds may be longer than {@link Builder#maxStringLength} either; an evaluation {@link
+ *       Builder#timeout}. Aviator checks the timeout every 2,000 steps, not inside one built-in
+ *       call; building a long string checks it too, and the bounds keep each call short.
  * </ul>
  *
  * <p>Failure: a script that does not compile in the sandbox throws {@link RuleRejectedException} at
@@ -173,7 +177,10 @@ public final class AviatorFilter implements Serializable {
             this.script = Checks.requireText(script, "script");
         }
 
-        /** Longest one evaluation may run (checked by Aviator between steps). */
+        /**
+         * Longest one evaluation may run (checked by Aviator every 2,000 steps, and whenever the
+         * script builds a string of more than 1,024 characters).
+         */
         public Builder timeout(Duration timeout) {
             this.timeout = Checks.requirePositive(timeout, "timeout");
             return this;
@@ -185,7 +192,7 @@ public final class AviatorFilter implements Serializable {
             return this;
         }
 
-        /** Longest string accepted anywhere in the input. */
+        /** Longest string accepted anywhere in the input, and built by the script. */
         public Builder maxStringLength(int maxStringLength) {
             this.maxStringLength = Checks.requireAtLeastOne(maxStringLength, "maxStringLength");
             return this;

@@ -32,9 +32,8 @@ import java.util.regex.Pattern;
  * {@code map(string, dyn)}) and {@code enrichment} (a {@code map(string, dyn)}). Every rule must
  * have type {@code bool}.
  *
- * <p><b>Limits</b>, so that a hostile or careless rule cannot run away; each is checked when the
- * set is {@link #compile() compiled}, except the iteration limit, which is enforced by cel-java at
- * run time and turns into a {@code RULE_ERROR}:
+ * <p><b>Limits</b>, so that a hostile or careless rule, or hostile input, cannot run away. Checked
+ * when the set is {@link #compile() compiled}:
  *
  * <ul>
  *   <li>{@link Builder#maxExpressionLength} code points per rule (default {@value
@@ -43,9 +42,20 @@ import java.util.regex.Pattern;
  *       #DEFAULT_MAX_NESTING_DEPTH});
  *   <li>{@link Builder#maxComprehensionDepth} nested comprehensions ({@code all}, {@code exists},
  *       {@code map}, {@code filter}; default {@value #DEFAULT_MAX_COMPREHENSION_DEPTH}, i.e. no
- *       comprehension inside another), because iteration costs multiply when nested;
- *   <li>{@link Builder#maxComprehensionIterations} iterations per comprehension (default {@value
- *       #DEFAULT_MAX_COMPREHENSION_ITERATIONS}; cel-java's own default is unlimited).
+ *       comprehension inside another), because iteration costs multiply when nested.
+ * </ul>
+ *
+ * <p>Enforced per rule and per evaluation, turning the rule into a {@code RULE_ERROR}:
+ *
+ * <ul>
+ *   <li>{@link Builder#maxComprehensionIterations} iterations of all comprehensions of the rule
+ *       together (default {@value #DEFAULT_MAX_COMPREHENSION_ITERATIONS}; cel-java's own default is
+ *       unlimited);
+ *   <li>{@link Builder#maxEvaluationCost} (default {@value #DEFAULT_MAX_EVALUATION_COST}), a
+ *       deterministic cost that bounds time and allocation: 1 per expression node plus the size of
+ *       every value a node builds and of every list or map variable read;
+ *   <li>{@link Builder#maxInputDepth} nesting of lists and maps in the input (default {@value
+ *       #DEFAULT_MAX_INPUT_DEPTH}; a cyclic value counts as too deep).
  * </ul>
  */
 public final class CelRuleSet implements Serializable {
@@ -56,6 +66,8 @@ public final class CelRuleSet implements Serializable {
     public static final int DEFAULT_MAX_NESTING_DEPTH = 32;
     public static final int DEFAULT_MAX_COMPREHENSION_DEPTH = 1;
     public static final int DEFAULT_MAX_COMPREHENSION_ITERATIONS = 1000;
+    public static final long DEFAULT_MAX_EVALUATION_COST = 100_000;
+    public static final int DEFAULT_MAX_INPUT_DEPTH = 32;
 
     /** The variable holding the folded per-key state. */
     public static final String STATE = "state";
@@ -71,6 +83,8 @@ public final class CelRuleSet implements Serializable {
     private final int maxNestingDepth;
     private final int maxComprehensionDepth;
     private final int maxComprehensionIterations;
+    private final long maxEvaluationCost;
+    private final int maxInputDepth;
 
     private CelRuleSet(Builder b) {
         this.fields = Map.copyOf(b.fields);
@@ -79,6 +93,8 @@ public final class CelRuleSet implements Serializable {
         this.maxNestingDepth = b.maxNestingDepth;
         this.maxComprehensionDepth = b.maxComprehensionDepth;
         this.maxComprehensionIterations = b.maxComprehensionIterations;
+        this.maxEvaluationCost = b.maxEvaluationCost;
+        this.maxInputDepth = b.maxInputDepth;
     }
 
     /** Starts a rule set. */
@@ -121,6 +137,14 @@ public final class CelRuleSet implements Serializable {
         return maxComprehensionIterations;
     }
 
+    public long maxEvaluationCost() {
+        return maxEvaluationCost;
+    }
+
+    public int maxInputDepth() {
+        return maxInputDepth;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof CelRuleSet other
@@ -129,12 +153,15 @@ public final class CelRuleSet implements Serializable {
                 && maxExpressionLength == other.maxExpressionLength
                 && maxNestingDepth == other.maxNestingDepth
                 && maxComprehensionDepth == other.maxComprehensionDepth
-                && maxComprehensionIterations == other.maxComprehensionIterations;
+                && maxComprehensionIterations == other.maxComprehensionIterations
+                && maxEvaluationCost == other.maxEvaluationCost
+                && maxInputDepth == other.maxInputDepth;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(fields, rules, maxExpressionLength, maxComprehensionIterations);
+        return Objects.hash(
+                fields, rules, maxExpressionLength, maxComprehensionIterations, maxEvaluationCost);
     }
 
     @Override
@@ -150,6 +177,8 @@ public final class CelRuleSet implements Serializable {
         private int maxNestingDepth = DEFAULT_MAX_NESTING_DEPTH;
         private int maxComprehensionDepth = DEFAULT_MAX_COMPREHENSION_DEPTH;
         private int maxComprehensionIterations = DEFAULT_MAX_COMPREHENSION_ITERATIONS;
+        private long maxEvaluationCost = DEFAULT_MAX_EVALUATION_COST;
+        private int maxInputDepth = DEFAULT_MAX_INPUT_DEPTH;
 
         private Builder() {}
 
@@ -258,11 +287,39 @@ public final class CelRuleSet implements Serializable {
             return this;
         }
 
-        /** Iterations one comprehension may run before the rule fails with RULE_ERROR. */
+        /**
+         * Iterations one evaluation of a rule may run, counted over all its comprehensions
+         * together, before the rule fails with RULE_ERROR.
+         */
         public Builder maxComprehensionIterations(int maxComprehensionIterations) {
             this.maxComprehensionIterations =
                     Checks.requireAtLeastOne(
                             maxComprehensionIterations, "maxComprehensionIterations");
+            return this;
+        }
+
+        /**
+         * Cost one evaluation of a rule may spend before it fails with RULE_ERROR: 1 per expression
+         * node evaluated plus the size of the value it yields (characters of strings, elements and
+         * entries of lists and maps, counted deeply), plus the size of every list or map variable
+         * each time it is read.
+         */
+        public Builder maxEvaluationCost(long maxEvaluationCost) {
+            if (maxEvaluationCost < 1) {
+                throw new IllegalArgumentException(
+                        "maxEvaluationCost must be at least 1, was " + maxEvaluationCost);
+            }
+            this.maxEvaluationCost = maxEvaluationCost;
+            return this;
+        }
+
+        /**
+         * Deepest nesting of lists and maps accepted in a list, map, {@code state} or {@code
+         * enrichment} value; a deeper (or cyclic) value fails every rule that reads it with
+         * RULE_ERROR.
+         */
+        public Builder maxInputDepth(int maxInputDepth) {
+            this.maxInputDepth = Checks.requireAtLeastOne(maxInputDepth, "maxInputDepth");
             return this;
         }
 

@@ -9,8 +9,10 @@ import java.util.Map;
  *
  * <p>Evaluation never throws for a problem of a rule or of the input: a rule that evaluates to
  * {@code false} is a {@link dev.keyflow.core.ErrorReason#RULE_VIOLATION}; a rule that fails (a
- * missing field or key, a value of the wrong type, the iteration limit, an overflow) is a {@link
- * dev.keyflow.core.ErrorReason#RULE_ERROR}, and the other rules are still evaluated.
+ * missing field or key, a value of the wrong type, an overflow, the iteration limit, the cost
+ * budget, input nested too deeply or cyclic, even a stack overflow) is a {@link
+ * dev.keyflow.core.ErrorReason#RULE_ERROR}, and the other rules are still evaluated. A rule's
+ * result depends only on the rule and the event, never on the other rules of the set.
  */
 public interface CompiledRuleSet {
 

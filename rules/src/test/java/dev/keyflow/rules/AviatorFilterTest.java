@@ -3,6 +3,7 @@ package dev.keyflow.rules;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.io.File;
 import java.nio.file.Files;
@@ -137,7 +138,17 @@ class AviatorFilterTest {
                 Arguments.of("rand", "rand() < 2"),
                 Arguments.of("exceptions", "try { throw 'x' } catch(e) { true }"),
                 Arguments.of("java array of a class", "seq.array(java.lang.Runtime) != nil"),
-                Arguments.of("1 MB script", "true" + " && true".repeat(131_072)));
+                Arguments.of("1 MB script", "true" + " && true".repeat(131_072)),
+                // Property access on a value that is not a map called its Java bean getters.
+                Arguments.of(".class of a string", "event.name.class != nil"),
+                Arguments.of(".bytes of a string", "event.name.bytes != nil"),
+                Arguments.of(".empty of a string", "event.name.empty == false"),
+                Arguments.of(".isEmpty of a string", "event.name.isEmpty == false"),
+                Arguments.of(".Class, another case", "event.name.Class != nil"),
+                Arguments.of(".empty of a list", "event.tags.empty == false"),
+                Arguments.of(
+                        ".class chain to a class name",
+                        "event.name.class.name == 'java.lang.String'"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -160,19 +171,40 @@ class AviatorFilterTest {
                         "regular expressions"),
                 Arguments.of("huge power", "2 ** 100000000 > 1", "powers"),
                 Arguments.of("huge big integer shift", "(1N << 1000000000) > 1", "left shifts"),
+                // Integer overflow wrapped silently: 9223372036854775807 + 1 < 0 was true.
+                Arguments.of("long overflow, +", "9223372036854775807 + 1 < 0", "overflow"),
+                Arguments.of("long overflow, -", "-9223372036854775807 - 2 > 0", "overflow"),
+                Arguments.of("long overflow, *", "4611686018427387904 * 2 < 0", "overflow"),
                 Arguments.of(
-                        ".class of a string value",
-                        "event.name.class.name == 'java.lang.String'",
-                        "Could not find variable"));
+                        "long overflow on input values", "user.big + user.big < 0", "overflow"),
+                Arguments.of("long overflow, unary minus", "-user.min < 0", "overflow"),
+                Arguments.of("long overflow, /", "user.min / -1 < 0", "overflow"),
+                Arguments.of("long overflow, math.abs", "math.abs(user.min) < 0", "overflow"),
+                // A 64 KiB input string added to itself 1,143 times passed after 1.6 s and 328 MB.
+                Arguments.of(
+                        "string concatenation beyond maxStringLength",
+                        "string.length("
+                                + String.join("+", java.util.Collections.nCopies(1143, "user.s"))
+                                + ") > 0",
+                        "maxStringLength"));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
     void stoppedAtRunTime(String attempt, String script, String why) throws Exception {
-        FilterResult result = run(script);
+        Map<String, Object> user = new HashMap<>(USER);
+        user.put("s", "x".repeat(AviatorFilter.DEFAULT_MAX_STRING_LENGTH));
+        user.put("big", Long.MAX_VALUE);
+        user.put("min", Long.MIN_VALUE);
+        FilterResult result =
+                AviatorFilter.builder("f", script)
+                        .maxScriptLength(16 * 1024)
+                        .build()
+                        .compile()
+                        .test(EVENT, user, VISIT, HISTORY);
 
-        assertThat(result.detail()).contains(why);
+        assertThat(result.detail()).containsIgnoringCase(why);
         assertThat(result.outcome()).as(result.detail()).isEqualTo(FilterResult.Outcome.FAILED);
         assertThat(result.passed()).isFalse();
     }
@@ -200,6 +232,58 @@ class AviatorFilterTest {
 
         assertThat(result.outcome()).isEqualTo(FilterResult.Outcome.FAILED);
         assertThat(result.detail()).contains("Timeout");
+    }
+
+    /** With loops (API only), values can grow at every step: string and number doubling. */
+    static Stream<Arguments> growthInLoops() {
+        return Stream.of(
+                Arguments.of("string doubling", "let s = 'x'; while(true) { s = s + s; } true"),
+                Arguments.of("big integer squaring", "let n = 3N; while(true) { n = n * n; } true"),
+                Arguments.of("long doubling", "let n = 3; while(true) { n = n + n; } true"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource
+    void growthInLoops(String attempt, String script) throws Exception {
+        AviatorFilter filter =
+                AviatorFilter.builder("grows", script)
+                        .loops(true)
+                        .maxLoopIterations(Integer.MAX_VALUE)
+                        .build();
+
+        // A guard against a hang only; before the bounds this ran out of memory.
+        FilterResult result = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> run(filter));
+
+        assertThat(result.outcome()).as(result.detail()).isEqualTo(FilterResult.Outcome.FAILED);
+        assertThat(result.detail()).containsAnyOf("maxStringLength", "overflow", "bits exceeds");
+    }
+
+    @Test
+    void gettersOfLocalVariablesAreRefusedToo() {
+        AviatorFilter filter =
+                AviatorFilter.builder("local", "for t in event.tags { t.class; } true")
+                        .loops(true)
+                        .build();
+
+        RuleRejectedException rejected = assertThrows(RuleRejectedException.class, filter::compile);
+
+        assertThat(rejected.getMessage()).contains("'class'");
+    }
+
+    @Test
+    void theTimeoutHoldsInsideOneExpression() throws Exception {
+        // 1,500 copies of a 64 KiB string, too few steps for Aviator's own check (every 2,000).
+        AviatorFilter filter =
+                AviatorFilter.builder(
+                                "copies", "string.length(user.s" + " + ''".repeat(1500) + ") > 0")
+                        .timeout(Duration.ofMillis(1))
+                        .build();
+        Map<String, Object> user = Map.of("s", "x".repeat(AviatorFilter.DEFAULT_MAX_STRING_LENGTH));
+
+        FilterResult result = filter.compile().test(EVENT, user, VISIT, HISTORY);
+
+        assertThat(result.outcome()).isEqualTo(FilterResult.Outcome.FAILED);
+        assertThat(result.detail()).contains("timed out");
     }
 
     @Test

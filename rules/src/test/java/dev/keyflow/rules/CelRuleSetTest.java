@@ -3,17 +3,24 @@ package dev.keyflow.rules;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.keyflow.core.ErrorReason;
 import dev.keyflow.rules.internal.CelCompilation;
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class CelRuleSetTest {
@@ -168,6 +175,169 @@ class CelRuleSetTest {
                 .extracting(RuleViolation::reason)
                 .containsExactly(ErrorReason.RULE_ERROR);
         assertThat(violations.get(0).detail()).containsIgnoringCase("iteration");
+        // The limit counts the iterations of all comprehensions of one rule together.
+        CompiledRuleSet three =
+                allTypes()
+                        .maxComprehensionIterations(100)
+                        .rule(
+                                rule(
+                                        "three",
+                                        "l.all(x, x > 0) && l.all(x, x > 0) && l.all(x, x > 0)"))
+                        .field("l", FieldType.LIST)
+                        .build()
+                        .compile();
+        Map<String, Object> forty = allValues();
+        forty.put("l", IntStream.range(1, 41).mapToObj(i -> (long) i).toList());
+        assertThat(three.evaluate(forty, Map.of(), Map.of()))
+                .extracting(RuleViolation::reason)
+                .containsExactly(ErrorReason.RULE_ERROR);
+    }
+
+    /** Rules that pass every compile-time limit but would run for seconds or minutes. */
+    static Stream<Arguments> runawayRules() {
+        String list =
+                IntStream.range(0, 900)
+                        .mapToObj(i -> "0")
+                        .collect(Collectors.joining(",", "[", "]"));
+        String sum = IntStream.range(0, 31).mapToObj(i -> "s").collect(Collectors.joining("+"));
+        return Stream.of(
+                Arguments.of(
+                        "3.6 KB of list literals (ran over 10 minutes)",
+                        "size(" + list + ".map(x, " + list + ")) > 0"),
+                Arguments.of(
+                        "31 copies of a 64 KiB string per item (9.8 s, 46 GB)",
+                        "l.all(x, size(" + sum + ") > 0)"),
+                Arguments.of(
+                        "the same, behind an || that tolerates errors", "size(s + s) > 0 || true"),
+                Arguments.of(
+                        "list literals behind a comprehension's accumulator",
+                        "l.exists(x, size(" + list + " + " + list + ") < 0)"),
+                Arguments.of(
+                        "a map of the whole list per item", "l.all(x, size(l.map(y, s)) > 0)"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource
+    void runawayRules(String attempt, String expression) throws Exception {
+        CompiledRuleSet compiled =
+                CelRuleSet.builder()
+                        .field("s", FieldType.STRING)
+                        .field("l", FieldType.LIST)
+                        .field("lines", FieldType.LIST)
+                        .maxComprehensionDepth(2)
+                        .rule(rule("runaway", expression))
+                        // Ordinary rules over a thousand items fit the default budget.
+                        .rule(rule("positive", "lines.all(l, l.amount > 0)"))
+                        .rule(rule("has-sku", "lines.exists(l, l.sku == 'SKU-999')"))
+                        .rule(rule("filtered", "size(lines.filter(l, l.amount > 900)) == 100"))
+                        .build()
+                        .compile();
+        Map<String, Object> fields =
+                Map.of(
+                        "s",
+                        "x".repeat(64 * 1024),
+                        "l",
+                        IntStream.range(0, 1000).mapToObj(i -> (long) i).toList(),
+                        "lines",
+                        IntStream.range(0, 1000)
+                                .mapToObj(i -> Map.of("amount", i + 1L, "sku", "SKU-" + i))
+                                .toList());
+
+        // A guard against a hang only: the bound stops these within milliseconds.
+        List<RuleViolation> violations =
+                assertTimeoutPreemptively(
+                        Duration.ofSeconds(30),
+                        () -> compiled.evaluate(fields, Map.of(), Map.of()));
+
+        assertThat(violations).extracting(RuleViolation::ruleId).containsExactly("runaway");
+        assertThat(violations.get(0).reason()).isEqualTo(ErrorReason.RULE_ERROR);
+        assertThat(violations.get(0).detail()).contains("maxEvaluationCost");
+    }
+
+    @Test
+    void everyReadOfALargeMapIsPaidForEvenWithoutComprehensions() throws Exception {
+        // cel-java converts the whole map at every read: 40,000 entries read three times.
+        Map<String, Object> state = new HashMap<>();
+        IntStream.range(0, 40_000).forEach(i -> state.put("k" + i, (long) i));
+        CompiledRuleSet compiled =
+                CelRuleSet.builder()
+                        .rule(
+                                rule(
+                                        "three-reads",
+                                        "has(state.k1) && has(state.k2) && has(state.k3)"))
+                        .rule(
+                                rule(
+                                        "swallowed",
+                                        "(has(state.k1) && has(state.k2) && has(state.k3)) || true"))
+                        .rule(rule("one-read", "has(state.k1)"))
+                        .build()
+                        .compile();
+
+        List<RuleViolation> violations = compiled.evaluate(Map.of(), state, Map.of());
+
+        assertThat(ids(violations)).containsExactly("three-reads", "swallowed");
+        assertThat(violations)
+                .allSatisfy(v -> assertThat(v.detail()).contains("maxEvaluationCost"));
+    }
+
+    /** Inputs whose conversion to CEL values recursed until the stack overflowed. */
+    static Stream<Arguments> inputsTooDeepForCel() {
+        Map<String, Object> deep = new HashMap<>();
+        Map<String, Object> inner = deep;
+        for (int i = 0; i < 2000; i++) {
+            Map<String, Object> next = new HashMap<>();
+            inner.put("a", next);
+            inner = next;
+        }
+        List<Object> cyclic = new ArrayList<>();
+        cyclic.add(1L);
+        cyclic.add(cyclic);
+        return Stream.of(
+                Arguments.of("state nested 2,000 deep", "!has(state.b)", Map.of(), deep),
+                Arguments.of(
+                        "a list that contains itself", "l == l", Map.of("l", cyclic), Map.of()),
+                Arguments.of(
+                        "enrichment nested 2,000 deep",
+                        "has(enrichment.a)",
+                        Map.of(),
+                        Map.of("enrichment", deep)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource
+    void inputsTooDeepForCel(
+            String attempt, String expression, Map<String, Object> fields, Map<String, Object> maps)
+            throws Exception {
+        CompiledRuleSet compiled =
+                CelRuleSet.builder()
+                        .field("l", FieldType.LIST)
+                        .rule(rule("deep", expression))
+                        .rule(rule("other", "true"))
+                        .build()
+                        .compile();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> enrichment =
+                (Map<String, Object>) maps.getOrDefault("enrichment", Map.of());
+        Map<String, Object> state = maps.containsKey("enrichment") ? Map.of() : maps;
+
+        List<RuleViolation> violations = compiled.evaluate(fields, state, enrichment);
+
+        assertThat(violations).extracting(RuleViolation::ruleId).containsExactly("deep");
+        assertThat(violations.get(0).reason()).isEqualTo(ErrorReason.RULE_ERROR);
+        assertThat(violations.get(0).detail()).contains("maxInputDepth");
+    }
+
+    @Test
+    void aCommentAtTheEndOfARuleKeepsTheSetWorking() throws Exception {
+        CompiledRuleSet compiled =
+                allTypes()
+                        .rule(rule("positive", "count > 0 // a count of zero is a mistake"))
+                        .rule(rule("small", "count < 2"))
+                        .build()
+                        .compile();
+
+        assertThat(ids(compiled.evaluate(allValues(), Map.of(), Map.of())))
+                .containsExactly("small");
     }
 
     @Test
@@ -225,6 +395,9 @@ class CelRuleSetTest {
                 .hasMessageContaining("CEL built-in");
         assertThatThrownBy(() -> builder.maxComprehensionIterations(0))
                 .hasMessageContaining("maxComprehensionIterations");
+        assertThatThrownBy(() -> builder.maxEvaluationCost(0))
+                .hasMessageContaining("maxEvaluationCost");
+        assertThatThrownBy(() -> builder.maxInputDepth(0)).hasMessageContaining("maxInputDepth");
         assertThatThrownBy(() -> builder.rule(rule("a", "true")).rule(rule("a", "true")).build())
                 .hasMessageContaining("'a' is used more than once");
     }

@@ -9,6 +9,7 @@ import com.googlecode.aviator.Feature;
 import com.googlecode.aviator.Options;
 import com.googlecode.aviator.exception.ExpressionRuntimeException;
 import com.googlecode.aviator.lexer.token.OperatorType;
+import com.googlecode.aviator.runtime.LambdaFunctionBootstrap;
 import com.googlecode.aviator.runtime.function.AbstractFunction;
 import com.googlecode.aviator.runtime.type.AviatorObject;
 import dev.keyflow.rules.AviatorFilter;
@@ -17,8 +18,10 @@ import dev.keyflow.rules.RuleRejectedException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -129,6 +132,21 @@ public final class AviatorSandbox {
                 }
             }
         }
+        for (String path : variablePaths(expression)) {
+            Optional<String> getter = JavaGetters.reachedBy(path);
+            if (getter.isPresent()) {
+                throw new RuleRejectedException(
+                        filter.id(),
+                        "reads '"
+                                + path
+                                + "': '"
+                                + getter.get()
+                                + "' would call a Java method of a string, number or list;"
+                                + " read a map key of that name with seq.get(map, '"
+                                + getter.get()
+                                + "')");
+            }
+        }
         if (!filter.loops()) {
             // Without let/for there are no local variables: every variable is an input.
             for (String variable : expression.getVariableNames()) {
@@ -143,6 +161,17 @@ public final class AviatorSandbox {
             }
         }
         return new SandboxedFilter(filter, expression);
+    }
+
+    /** Every variable path of {@code expression}, with those of loop bodies (lambdas inside). */
+    private static Set<String> variablePaths(Expression expression) {
+        Set<String> paths = new LinkedHashSet<>(expression.getVariableFullNames());
+        if (expression instanceof BaseExpression base && base.getLambdaBootstraps() != null) {
+            for (LambdaFunctionBootstrap lambda : base.getLambdaBootstraps().values()) {
+                paths.addAll(variablePaths(lambda.getExpression()));
+            }
+        }
+        return paths;
     }
 
     private static Set<String> allowedFunctions(AviatorFilter filter) {
@@ -187,6 +216,7 @@ public final class AviatorSandbox {
                 aviator.removeFunction(function);
             }
         }
+        BoundedArithmetic.install(aviator, filter.maxStringLength(), filter.timeout().toNanos());
         aviator.addOpFunction(OperatorType.MATCH, new Forbidden("=~", "regular expressions"));
         aviator.addOpFunction(OperatorType.Exponent, new Forbidden("**", "powers"));
         aviator.addOpFunction(OperatorType.SHIFT_LEFT, new Forbidden("<<", "left shifts"));

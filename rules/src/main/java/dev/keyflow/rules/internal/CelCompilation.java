@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /** Compiles a {@link CelRuleSet}: one checked program per rule plus one combined program. */
@@ -55,6 +56,7 @@ public final class CelCompilation {
                         .build();
         Cel cel = cel(set, options).setResultType(SimpleType.BOOL).build();
         List<CelRuntime.Program> programs = new ArrayList<>(set.rules().size());
+        List<Boolean> bounded = new ArrayList<>(set.rules().size());
         for (CelRule rule : set.rules()) {
             CelAbstractSyntaxTree ast = check(cel, rule.id(), rule.expression());
             int depth = comprehensionDepth(ast);
@@ -67,12 +69,20 @@ public final class CelCompilation {
                                 + set.maxComprehensionDepth());
             }
             programs.add(plan(cel, rule.id(), ast));
+            bounded.add(staticallyBounded(ast));
         }
         Optional<CelRuntime.Program> all = Optional.empty();
         if (combined && set.rules().size() > 1) {
-            all = Optional.of(combinedProgram(set, options));
+            all = combinedProgram(set, options);
         }
-        return new CompiledCelRules(set.rules(), set.fields(), programs, all);
+        return new CompiledCelRules(
+                set.rules(),
+                set.fields(),
+                programs,
+                bounded,
+                all,
+                set.maxEvaluationCost(),
+                set.maxInputDepth());
     }
 
     private static CelBuilder cel(CelRuleSet set, CelOptions options) {
@@ -88,13 +98,21 @@ public final class CelCompilation {
         return builder;
     }
 
-    private static CelRuntime.Program combinedProgram(CelRuleSet set, CelOptions options)
-            throws RuleRejectedException {
+    /**
+     * The program {@code [r1, ..., rn]}; empty if it does not compile although every rule did on
+     * its own (then each rule runs on its own: slower, same results, and no valid set is refused).
+     */
+    private static Optional<CelRuntime.Program> combinedProgram(
+            CelRuleSet set, CelOptions options) {
         // Every rule passed the limits on its own; the combined list only joins them, so it gets
         // room for all of them (and nothing else can reach this text).
         int length =
-                set.rules().stream().mapToInt(r -> r.expression().length() + 4).sum()
+                set.rules().stream().mapToInt(r -> r.expression().length() + 5).sum()
                         + set.maxExpressionLength();
+        // The iteration limit (like the cost budget) stays that of one rule: cel-java counts per
+        // evaluation, so when the combined program stays within it, so does every rule; when it
+        // does not, every rule runs on its own with its own allowance. A rule's result never
+        // depends on the other rules of its set.
         CelOptions combinedOptions =
                 options.toBuilder()
                         .maxExpressionCodePointSize(length)
@@ -103,9 +121,15 @@ public final class CelCompilation {
         Cel cel = cel(set, combinedOptions).build();
         String text =
                 set.rules().stream()
-                        .map(r -> "(" + r.expression() + ")")
+                        // Each rule on lines of its own: a '//' comment at the end of a rule
+                        // must not swallow the rest of the list.
+                        .map(r -> "(" + r.expression() + "\n)")
                         .collect(Collectors.joining(",\n", "[", "]"));
-        return plan(cel, null, check(cel, null, text));
+        try {
+            return Optional.of(plan(cel, null, check(cel, null, text)));
+        } catch (RuleRejectedException e) {
+            return Optional.empty();
+        }
     }
 
     private static CelAbstractSyntaxTree check(Cel cel, String ruleId, String expression)
@@ -130,6 +154,81 @@ public final class CelCompilation {
             throw new RuleRejectedException(ruleId, "cannot be planned: " + e.getMessage(), e);
         }
     }
+
+    /**
+     * Whether the cost of {@code ast} is bounded by its size and the size of its input alone: no
+     * comprehension, and only calls that build nothing larger than a number, a boolean or a part of
+     * their input (no concatenation of strings, bytes or lists, no conversion to string or bytes).
+     * Every node of such a rule runs at most once, so it needs no per-node cost listener; reads of
+     * list and map variables are still paid for. Unknown functions count as unbounded.
+     */
+    static boolean staticallyBounded(CelAbstractSyntaxTree ast) {
+        return CelNavigableAst.fromAst(ast)
+                .getRoot()
+                .allNodes()
+                .allMatch(node -> boundedNode(ast, node.expr()));
+    }
+
+    private static boolean boundedNode(CelAbstractSyntaxTree ast, CelExpr expr) {
+        return switch (expr.getKind()) {
+            case COMPREHENSION -> false;
+            case CALL -> {
+                String function = expr.call().function();
+                if (function.equals("_+_")) {
+                    yield ast.getReference(expr.id())
+                            .map(r -> NUMERIC_ADD.containsAll(r.overloadIds()))
+                            .orElse(false);
+                }
+                yield CHEAP_CALLS.contains(function);
+            }
+            default -> true;
+        };
+    }
+
+    /** Additions that yield a number, a timestamp or a duration. */
+    private static final Set<String> NUMERIC_ADD =
+            Set.of(
+                    "add_int64",
+                    "add_uint64",
+                    "add_double",
+                    "add_timestamp_duration",
+                    "add_duration_timestamp",
+                    "add_duration_duration");
+
+    /** Calls whose result is a number, a boolean, a time, or one of their arguments. */
+    private static final Set<String> CHEAP_CALLS =
+            Set.of(
+                    "_==_",
+                    "_!=_",
+                    "_<_",
+                    "_<=_",
+                    "_>_",
+                    "_>=_",
+                    "_&&_",
+                    "_||_",
+                    "!_",
+                    "@not_strictly_false",
+                    "_?_:_",
+                    "-_",
+                    "_-_",
+                    "_*_",
+                    "_/_",
+                    "_%_",
+                    "@in",
+                    "_[_]",
+                    "size",
+                    "contains",
+                    "startsWith",
+                    "endsWith",
+                    "matches",
+                    "int",
+                    "uint",
+                    "double",
+                    "bool",
+                    "timestamp",
+                    "duration",
+                    "dyn",
+                    "type");
 
     /** The deepest nesting of comprehensions in {@code ast} (0 if it has none). */
     static int comprehensionDepth(CelAbstractSyntaxTree ast) {
