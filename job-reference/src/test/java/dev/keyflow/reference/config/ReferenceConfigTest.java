@@ -187,6 +187,7 @@ class ReferenceConfigTest {
                                     Duration.ofSeconds(2),
                                     List.of(),
                                     64,
+                                    Duration.ofSeconds(4),
                                     new CircuitBreakerConfig(0, Duration.ofSeconds(30)),
                                     new RateLimitConfig(0, Duration.ofSeconds(1))));
             assertThat(config.enrichment().circuitBreaker().enabled()).isFalse();
@@ -288,6 +289,7 @@ class ReferenceConfigTest {
                             enrichment:
                               url: http://c/{id}
                               allowed-hosts: [c, d]
+                              idle-connection-timeout: 2s
                               circuit-breaker: {failures: 5, open-wait: 10s}
                               rate-limit: {permits: 100, period: 1s}
                             state: {backend: hashmap, incremental: false, local-recovery: true}
@@ -305,6 +307,7 @@ class ReferenceConfigTest {
             assertThat(config.pipeline().retryTopic().delay()).isZero();
             assertThat(config.rules().source()).isEqualTo(RulesConfig.Source.TOPIC);
             assertThat(config.enrichment().allowedHosts()).containsExactly("c", "d");
+            assertThat(config.enrichment().idleConnectionTimeout()).hasSeconds(2);
             assertThat(config.enrichment().circuitBreaker().enabled()).isTrue();
             assertThat(config.state().localRecovery()).isTrue();
             assertThat(config.checkpoints().unaligned()).isTrue();
@@ -419,6 +422,9 @@ class ReferenceConfigTest {
             assertRejected(
                     MINIMAL + "pipeline: {idleness: PT-1S}",
                     "pipeline.idleness: PT-1S is negative");
+            assertRejected(
+                    MINIMAL + "  idle-connection-timeout: 0s\n",
+                    "enrichment.idle-connection-timeout: 0s is too small");
             assertRejected(
                     MINIMAL + "checkpoints: {interval: 0s}",
                     "checkpoints.interval: 0s is too small; must be at least 1ms");
