@@ -1,11 +1,11 @@
 package dev.keyflow.reference;
 
 import dev.keyflow.core.Envelope;
+import dev.keyflow.core.ErrorOutput;
 import dev.keyflow.core.ErrorReason;
 import dev.keyflow.core.ErrorRecord;
 import dev.keyflow.core.ErrorStage;
 import dev.keyflow.core.Header;
-import dev.keyflow.core.KeyflowOutputs;
 import dev.keyflow.core.KeyflowTypes;
 import dev.keyflow.core.Origin;
 import dev.keyflow.core.RawRecord;
@@ -124,6 +124,13 @@ public final class RetryTopic {
     private static final class ToEnvelope extends ProcessFunction<RawRecord, Envelope> {
         private static final long serialVersionUID = 1L;
 
+        private transient ErrorOutput errors;
+
+        @Override
+        public void open(OpenContext openContext) {
+            errors = ErrorOutput.create(getRuntimeContext().getMetricGroup());
+        }
+
         @Override
         public void processElement(RawRecord record, Context ctx, Collector<Envelope> out) {
             List<Header> headers = record.headers();
@@ -158,12 +165,12 @@ public final class RetryTopic {
                 }
                 out.collect(new Envelope(key.get(), eventTime, record.value(), kept, origin));
             } catch (IllegalArgumentException e) {
-                ctx.output(
-                        KeyflowOutputs.ERRORS,
+                errors.emit(
                         ErrorRecord.builder(ErrorStage.SOURCE, ErrorReason.MALFORMED_INPUT)
                                 .message("unreadable retry record: " + e.getMessage())
                                 .fromRaw(record)
-                                .build());
+                                .build(),
+                        ctx::output);
             }
         }
     }

@@ -1,6 +1,7 @@
 package dev.keyflow.core.internal;
 
 import dev.keyflow.core.ErrorDetails;
+import dev.keyflow.core.ErrorOutput;
 import dev.keyflow.core.ErrorReason;
 import dev.keyflow.core.ErrorRecord;
 import dev.keyflow.core.ErrorStage;
@@ -10,28 +11,36 @@ import org.apache.flink.metrics.MetricGroup;
 
 /**
  * Turns an element of a keyed operator into an {@link ErrorRecord} with the user's {@link
- * ErrorDetails}, and counts it in {@link ErrorMetrics}. The caller sends the record to the error
- * side output.
+ * ErrorDetails} and emits it through {@link ErrorOutput}, which counts it.
  */
 public final class ElementErrors<T> {
 
     private final ErrorStage stage;
     private final ErrorDetails<T> details;
-    private final ErrorMetrics metrics;
+    private final ErrorOutput output;
 
     public ElementErrors(ErrorStage stage, ErrorDetails<T> details, MetricGroup operatorGroup) {
         this.stage = Objects.requireNonNull(stage, "stage");
         this.details = Objects.requireNonNull(details, "details");
-        this.metrics = new ErrorMetrics(operatorGroup, stage);
+        this.output = ErrorOutput.create(operatorGroup);
     }
 
     /**
-     * An error record for {@code element}: stage, reason, message, the operator's current key and
-     * {@code now}, completed by the user's details.
+     * Emits an error record for {@code element} to {@code out}: stage, reason, message, the
+     * operator's current key and {@code now}, completed by the user's details.
      */
-    public ErrorRecord create(
+    public void emit(
+            ErrorReason reason,
+            String message,
+            T element,
+            @Nullable Object key,
+            long now,
+            ErrorOutput.SideOutput out) {
+        output.emit(create(reason, message, element, key, now), out);
+    }
+
+    private ErrorRecord create(
             ErrorReason reason, String message, T element, @Nullable Object key, long now) {
-        metrics.count(reason);
         ErrorRecord.Builder start =
                 ErrorRecord.builder(stage, reason)
                         .message(message)

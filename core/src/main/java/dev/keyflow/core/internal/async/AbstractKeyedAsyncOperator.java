@@ -1,6 +1,7 @@
 package dev.keyflow.core.internal.async;
 
 import dev.keyflow.core.Envelope;
+import dev.keyflow.core.ErrorOutput;
 import dev.keyflow.core.ErrorReason;
 import dev.keyflow.core.ErrorRecord;
 import dev.keyflow.core.ErrorStage;
@@ -11,7 +12,6 @@ import dev.keyflow.core.async.AsyncContext;
 import dev.keyflow.core.async.AsyncFailure;
 import dev.keyflow.core.async.ExceptionPolicy;
 import dev.keyflow.core.async.KeyedAsyncFunction;
-import dev.keyflow.core.internal.ErrorMetrics;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -106,7 +106,7 @@ public abstract class AbstractKeyedAsyncOperator<K, IN, OUT>
     private transient ValueState<Long> sequence;
     private transient Context context;
 
-    private transient ErrorMetrics errorMetrics;
+    private transient ErrorOutput errors;
     private transient Counter timeouts;
     private transient Counter retries;
     private transient Counter completed;
@@ -158,7 +158,7 @@ public abstract class AbstractKeyedAsyncOperator<K, IN, OUT>
         retries = group.counter("retries");
         completed = group.counter("completed");
         latencyMillis = group.histogram("latencyMillis", new DescriptiveStatisticsHistogram(1024));
-        errorMetrics = new ErrorMetrics(getMetricGroup(), ErrorStage.PROCESSING);
+        errors = ErrorOutput.create(getMetricGroup());
         restorePending();
     }
 
@@ -191,6 +191,11 @@ public abstract class AbstractKeyedAsyncOperator<K, IN, OUT>
 
     /** Takes an element of the keyed input; blocks (yielding to the mailbox) at capacity. */
     @SuppressWarnings("unchecked")
+    /** Emits {@code error} outside any element (e.g. from a broadcast input), counted. */
+    protected final void emitError(ErrorRecord error) {
+        errors.emit(error, (tag, value) -> output.collect(tag, new StreamRecord<>(value)));
+    }
+
     protected final void processInput(StreamRecord<IN> record) throws Exception {
         K key = (K) getCurrentKey();
         while (size >= settings.capacity()) {
@@ -434,7 +439,6 @@ public abstract class AbstractKeyedAsyncOperator<K, IN, OUT>
                             .message(failure.message() + "; onFailure threw " + e)
                             .build());
         }
-        errorMetrics.count(failure.reason());
         finish(entry);
     }
 
@@ -641,6 +645,14 @@ public abstract class AbstractKeyedAsyncOperator<K, IN, OUT>
 
         @Override
         public <X> void output(OutputTag<X> tag, X value) {
+            if (KeyflowOutputs.ERRORS.equals(tag) && value instanceof ErrorRecord error) {
+                error(error); // counted like every error record
+            } else {
+                sideOutput(tag, value);
+            }
+        }
+
+        private <X> void sideOutput(OutputTag<X> tag, X value) {
             try {
                 output.collect(
                         tag,
@@ -654,7 +666,7 @@ public abstract class AbstractKeyedAsyncOperator<K, IN, OUT>
 
         @Override
         public void error(ErrorRecord error) {
-            output(KeyflowOutputs.ERRORS, error);
+            errors.emit(error, this::sideOutput);
         }
 
         @Override
