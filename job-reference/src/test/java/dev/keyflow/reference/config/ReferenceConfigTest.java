@@ -199,7 +199,16 @@ class ReferenceConfigTest {
         void state() {
             assertThat(config.state())
                     .isEqualTo(
-                            new StateConfig(Backend.ROCKSDB, true, 100, 1000, null, null, false));
+                            new StateConfig(
+                                    Backend.ROCKSDB,
+                                    true,
+                                    100,
+                                    1000,
+                                    null,
+                                    null,
+                                    false,
+                                    false,
+                                    null));
         }
 
         @Test
@@ -438,6 +447,9 @@ class ReferenceConfigTest {
             assertRejected(
                     MINIMAL + "metrics: {prometheus: {port: 9260-9249}}",
                     "metrics.prometheus.port: '9260-9249' is not a port");
+            assertRejected(
+                    MINIMAL + "state: {changelog: true}",
+                    "state.changelog-directory: required when state.changelog is true");
             assertRejected(
                     MINIMAL + "state: {backend: hashmap, incremental: true}",
                     "state.incremental: true needs state.backend: rocksdb");
@@ -861,6 +873,23 @@ class ReferenceConfigTest {
             assertThat(settings.backend()).isEqualTo(Backend.HASHMAP);
             assertThat(settings.incrementalCheckpoints()).isFalse();
             assertThat(settings.checkpointDirectory()).isEmpty();
+            assertThat(settings.changelog()).isFalse();
+        }
+
+        @Test
+        void theChangelogBackendIsSelectable() {
+            Configuration conf =
+                    parse(
+                                    MINIMAL
+                                            + "state: {changelog: true, changelog-directory:"
+                                            + " \"file:///data/changelog\"}")
+                            .toFlinkConfiguration();
+
+            assertThat(conf.toMap())
+                    .containsEntry("state.changelog.enabled", "true")
+                    .containsEntry("state.changelog.storage", "filesystem")
+                    .containsEntry("state.changelog.dstl.dfs.base-path", "file:///data/changelog")
+                    .containsEntry("state.backend.type", "rocksdb");
         }
     }
 }
