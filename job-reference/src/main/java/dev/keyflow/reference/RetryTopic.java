@@ -121,7 +121,7 @@ public final class RetryTopic {
         return Optional.ofNullable(value);
     }
 
-    private static final class ToEnvelope extends ProcessFunction<RawRecord, Envelope> {
+    static final class ToEnvelope extends ProcessFunction<RawRecord, Envelope> {
         private static final long serialVersionUID = 1L;
 
         private transient ErrorOutput errors;
