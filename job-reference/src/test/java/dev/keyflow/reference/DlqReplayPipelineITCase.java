@@ -89,7 +89,14 @@ class DlqReplayPipelineITCase {
                                             // the resequencer on it would be LATE.
                                             "pipeline.resequencer.enabled", "false",
                                             // One subtask, so the bundle switch is seen below.
-                                            "job.parallelism", "1")),
+                                            "job.parallelism", "1",
+                                            // Until the first bundle has arrived from its
+                                            // topic, elements fail with BUNDLE_MISSING: retry
+                                            // them in the operator (in key order) long enough
+                                            // that none takes the retry topic, which the model
+                                            // does not expect.
+                                            "pipeline.async.max-attempts", "60",
+                                            "pipeline.async.max-backoff", "500ms")),
                             events,
                             ReferenceJob.Taps.NONE);
             try (CommittedReader reader =

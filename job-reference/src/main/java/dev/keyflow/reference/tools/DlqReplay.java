@@ -216,7 +216,8 @@ public final class DlqReplay implements Callable<Integer> {
         Map<String, Long> noTarget = new TreeMap<>();
         Set<String> origins = new HashSet<>();
         long sameOrigin = 0;
-        List<ProducerRecord<byte[], byte[]>> replays = new ArrayList<>();
+        List<ConsumerRecord<byte[], byte[]>> chosen = new ArrayList<>();
+        List<String> targets = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> record : all) {
             if (!selected(record)) {
                 continue;
@@ -238,7 +239,13 @@ public final class DlqReplay implements Callable<Integer> {
                 noTarget.merge(reason, 1L, Long::sum);
                 continue;
             }
-            replays.add(replay(record, target, replayed + 1));
+            chosen.add(record);
+            targets.add(target);
+        }
+        List<ProducerRecord<byte[], byte[]>> replays = new ArrayList<>(chosen.size());
+        for (int i : inInputOrder(chosen)) {
+            ConsumerRecord<byte[], byte[]> record = chosen.get(i);
+            replays.add(replay(record, targets.get(i), replayCount(record) + 1));
         }
         out.printf(
                 "read %d records of %s (read_committed); selected %d%n",
@@ -318,6 +325,56 @@ public final class DlqReplay implements Callable<Integer> {
 
     private static boolean matches(@Nullable String name, List<? extends Enum<?>> values) {
         return name != null && values.stream().anyMatch(v -> v.name().equals(name));
+    }
+
+    /**
+     * The order to write {@code records} in: by origin topic, partition and offset, which is the
+     * order the job first read them in (the DLQ's order can differ: an element that passed through
+     * the retry topic is dead-lettered after later events of its key); records without origin
+     * headers last, in DLQ order. Sorting is stable, so records of one origin keep their order.
+     */
+    static List<Integer> inInputOrder(List<ConsumerRecord<byte[], byte[]>> records) {
+        List<Integer> order = new ArrayList<>(records.size());
+        for (int i = 0; i < records.size(); i++) {
+            order.add(i);
+        }
+        order.sort(
+                java.util.Comparator.comparing(
+                                (Integer i) -> originPosition(records.get(i)),
+                                java.util.Comparator.nullsLast(
+                                        java.util.Comparator.<OriginPosition>naturalOrder()))
+                        .thenComparing(i -> i));
+        return order;
+    }
+
+    /** Where a dead letter's input record was read: topic, partition, offset. */
+    record OriginPosition(String topic, int partition, long offset)
+            implements Comparable<OriginPosition> {
+        @Override
+        public int compareTo(OriginPosition o) {
+            int byTopic = topic.compareTo(o.topic);
+            if (byTopic != 0) {
+                return byTopic;
+            }
+            int byPartition = Integer.compare(partition, o.partition);
+            return byPartition != 0 ? byPartition : Long.compare(offset, o.offset);
+        }
+    }
+
+    @Nullable
+    static OriginPosition originPosition(ConsumerRecord<byte[], byte[]> record) {
+        String topic = header(record, ErrorHeaders.ORIGIN_TOPIC);
+        String partition = header(record, ErrorHeaders.ORIGIN_PARTITION);
+        String offset = header(record, ErrorHeaders.ORIGIN_OFFSET);
+        if (topic == null || partition == null || offset == null) {
+            return null;
+        }
+        try {
+            return new OriginPosition(
+                    topic, Integer.parseInt(partition.trim()), Long.parseLong(offset.trim()));
+        } catch (NumberFormatException e) {
+            return null; // not a position we can order by: DLQ order
+        }
     }
 
     /** topic/partition/offset of the input record, or null if the dead letter does not say. */

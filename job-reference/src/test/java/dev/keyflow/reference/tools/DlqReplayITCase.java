@@ -151,6 +151,28 @@ class DlqReplayITCase {
     }
 
     @Test
+    void recordsGoBackInTheOrderTheJobFirstReadThem() throws Exception {
+        List<ProducerRecord<byte[], byte[]>> letters = new ArrayList<>();
+        // The DLQ holds the key's later event first, as after a pass through the retry topic.
+        for (String[] letter :
+                List.of(new String[] {"ITEM_ADDED", "8"}, new String[] {"PLACED", "7"})) {
+            ProducerRecord<byte[], byte[]> dead =
+                    dead("order-5", "RULES", "RULE_VIOLATION", "orders@1", 0, 1_000);
+            dead.headers().add("event", bytes(letter[0]));
+            dead.headers().add(ErrorHeaders.ORIGIN_PARTITION, bytes("0"));
+            dead.headers().add(ErrorHeaders.ORIGIN_OFFSET, bytes(letter[1]));
+            letters.add(dead);
+        }
+        KAFKA.client().produce(letters);
+
+        assertThat(run()).isZero();
+
+        assertThat(KAFKA.client().readCommitted(input))
+                .extracting(r -> DlqReplay.header(r, "event"))
+                .containsExactly("PLACED", "ITEM_ADDED");
+    }
+
+    @Test
     void helpAndBadArguments() {
         assertThat(DlqReplay.run(new String[] {"--help"}, writer(out), writer(err))).isZero();
         assertThat(out.toString())
