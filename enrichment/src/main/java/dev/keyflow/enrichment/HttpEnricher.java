@@ -60,6 +60,12 @@ import org.apache.flink.util.function.SerializableFunction;
  * connection failure is off: retries are keyflow's {@code RetryPolicy}'s to decide, with the same
  * {@code Idempotency-Key} header on every attempt.
  *
+ * <p><b>Idle connections.</b> Connections are pooled and closed by the client after {@link
+ * Builder#idleConnectionTimeout} (default 4 s), below common server idle timeouts. If a server
+ * closed a pooled connection anyway, the call that finds it dead is sent once more on another
+ * connection, within the same attempt (a lookup is a GET with an idempotency key, so this is safe):
+ * a quiet period never costs an attempt.
+ *
  * <p><b>Circuit breaker and rate limiter</b> (both off by default, both per enricher and parallel
  * task, both Resilience4j, created in {@link #open()}). With {@link Builder#circuitBreaker(int,
  * Duration)}, {@code n} transient failures in a row (429, 5xx, connection errors, timeouts) open
@@ -84,12 +90,21 @@ public final class HttpEnricher<IN> implements Serializable {
     public static final long DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
     public static final int DEFAULT_MAX_CONCURRENT_REQUESTS = 64;
 
+    /**
+     * How long an idle pooled connection is kept: below the idle timeouts servers and load
+     * balancers commonly use (Node.js and Apache httpd 5 s, Tomcat 20 s, Jetty and the JDK's
+     * HttpServer 30 s, cloud load balancers 60 s and more), so a quiet period does not leave the
+     * client holding connections the server has closed.
+     */
+    public static final Duration DEFAULT_IDLE_CONNECTION_TIMEOUT = Duration.ofSeconds(4);
+
     private final UrlTemplate url;
     private final SerializableFunction<IN, Map<String, String>> variables;
     private final Map<String, String> headers;
     private final Duration callTimeout;
     private final long maxBodyBytes;
     private final int maxConcurrentRequests;
+    private final Duration idleConnectionTimeout;
     private final Set<String> allowedHosts;
     private final int breakerFailures;
     @Nullable private final Duration breakerWait;
@@ -111,6 +126,7 @@ public final class HttpEnricher<IN> implements Serializable {
         this.callTimeout = b.callTimeout;
         this.maxBodyBytes = b.maxBodyBytes;
         this.maxConcurrentRequests = b.maxConcurrentRequests;
+        this.idleConnectionTimeout = b.idleConnectionTimeout;
         this.allowedHosts = Collections.unmodifiableSet(new LinkedHashSet<>(b.allowedHosts));
         this.breakerFailures = b.breakerFailures;
         this.breakerWait = b.breakerWait;
@@ -129,7 +145,7 @@ public final class HttpEnricher<IN> implements Serializable {
             throw new IllegalStateException("HttpEnricher is already open");
         }
         client =
-                HttpClients.hardened(callTimeout, maxConcurrentRequests)
+                HttpClients.hardened(callTimeout, maxConcurrentRequests, idleConnectionTimeout)
                         .newBuilder()
                         .dns(new AddressGuard(allowedHosts))
                         .build();
@@ -356,6 +372,10 @@ public final class HttpEnricher<IN> implements Serializable {
         return maxBodyBytes;
     }
 
+    public Duration idleConnectionTimeout() {
+        return idleConnectionTimeout;
+    }
+
     /** The hosts calls may go to; empty if any host is allowed. */
     public Set<String> allowedHosts() {
         return allowedHosts;
@@ -382,6 +402,7 @@ public final class HttpEnricher<IN> implements Serializable {
         private Duration callTimeout = DEFAULT_CALL_TIMEOUT;
         private long maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
         private int maxConcurrentRequests = DEFAULT_MAX_CONCURRENT_REQUESTS;
+        private Duration idleConnectionTimeout = DEFAULT_IDLE_CONNECTION_TIMEOUT;
         private final Set<String> allowedHosts = new LinkedHashSet<>();
         private int breakerFailures;
         @Nullable private Duration breakerWait;
@@ -461,6 +482,17 @@ public final class HttpEnricher<IN> implements Serializable {
         public Builder<IN> maxConcurrentRequests(int maxConcurrentRequests) {
             this.maxConcurrentRequests =
                     Checks.requireAtLeastOne(maxConcurrentRequests, "maxConcurrentRequests");
+            return this;
+        }
+
+        /**
+         * How long an idle connection is kept for the next call; default {@link
+         * #DEFAULT_IDLE_CONNECTION_TIMEOUT} (4 s). Keep it below the service's idle timeout (and
+         * any load balancer's in between).
+         */
+        public Builder<IN> idleConnectionTimeout(Duration idleConnectionTimeout) {
+            this.idleConnectionTimeout =
+                    Checks.requirePositive(idleConnectionTimeout, "idleConnectionTimeout");
             return this;
         }
 

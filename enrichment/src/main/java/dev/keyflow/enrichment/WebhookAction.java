@@ -76,7 +76,10 @@ import org.apache.flink.util.function.SerializableFunction;
  *
  * <p>The HTTP client has the same hardening as {@link HttpEnricher}'s (one per parallel task,
  * created in {@link #open}; redirects never followed; no silent OkHttp retries; call timeout; host
- * allow-list). Set the call timeout at or below the operator's attempt timeout.
+ * allow-list; idle connections closed after {@link Builder#idleConnectionTimeout}, and a request
+ * that meets a pooled connection the receiver has closed sent once more on another connection,
+ * which its idempotency key makes safe). Set the call timeout at or below the operator's attempt
+ * timeout.
  *
  * @param <K> key type
  * @param <IN> element type
@@ -92,6 +95,7 @@ public final class WebhookAction<K, IN> extends KeyedAsyncFunction<K, IN, Void, 
     private final Map<String, String> headers;
     private final Duration callTimeout;
     private final int maxConcurrentRequests;
+    private final Duration idleConnectionTimeout;
     private final Set<String> allowedHosts;
     private final int ratePermits;
     @Nullable private final Duration ratePeriod;
@@ -107,6 +111,7 @@ public final class WebhookAction<K, IN> extends KeyedAsyncFunction<K, IN, Void, 
         this.headers = Collections.unmodifiableMap(new LinkedHashMap<>(b.headers));
         this.callTimeout = b.callTimeout;
         this.maxConcurrentRequests = b.maxConcurrentRequests;
+        this.idleConnectionTimeout = b.idleConnectionTimeout;
         this.allowedHosts = Collections.unmodifiableSet(new LinkedHashSet<>(b.allowedHosts));
         this.ratePermits = b.ratePermits;
         this.ratePeriod = b.ratePeriod;
@@ -123,7 +128,7 @@ public final class WebhookAction<K, IN> extends KeyedAsyncFunction<K, IN, Void, 
         target = HttpUrl.get(url);
         mapper = new ObjectMapper();
         client =
-                HttpClients.hardened(callTimeout, maxConcurrentRequests)
+                HttpClients.hardened(callTimeout, maxConcurrentRequests, idleConnectionTimeout)
                         .newBuilder()
                         .dns(new AddressGuard(Set.of()))
                         .build();
@@ -245,6 +250,7 @@ public final class WebhookAction<K, IN> extends KeyedAsyncFunction<K, IN, Void, 
         private final Map<String, String> headers = new LinkedHashMap<>();
         private Duration callTimeout = HttpEnricher.DEFAULT_CALL_TIMEOUT;
         private int maxConcurrentRequests = HttpEnricher.DEFAULT_MAX_CONCURRENT_REQUESTS;
+        private Duration idleConnectionTimeout = HttpEnricher.DEFAULT_IDLE_CONNECTION_TIMEOUT;
         private final Set<String> allowedHosts = new LinkedHashSet<>();
         private int ratePermits;
         @Nullable private Duration ratePeriod;
@@ -310,6 +316,17 @@ public final class WebhookAction<K, IN> extends KeyedAsyncFunction<K, IN, Void, 
         public Builder<K, IN> maxConcurrentRequests(int maxConcurrentRequests) {
             this.maxConcurrentRequests =
                     Checks.requireAtLeastOne(maxConcurrentRequests, "maxConcurrentRequests");
+            return this;
+        }
+
+        /**
+         * How long an idle connection is kept for the next request; default {@link
+         * HttpEnricher#DEFAULT_IDLE_CONNECTION_TIMEOUT} (4 s). Keep it below the receiver's idle
+         * timeout (and any load balancer's in between).
+         */
+        public Builder<K, IN> idleConnectionTimeout(Duration idleConnectionTimeout) {
+            this.idleConnectionTimeout =
+                    Checks.requirePositive(idleConnectionTimeout, "idleConnectionTimeout");
             return this;
         }
 

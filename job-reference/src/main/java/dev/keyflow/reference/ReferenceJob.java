@@ -267,7 +267,8 @@ public final class ReferenceJob {
                         .variables(id -> Map.of("id", id))
                         .header("Accept", "application/json")
                         .callTimeout(enrichment.callTimeout())
-                        .maxConcurrentRequests(enrichment.maxConcurrentRequests());
+                        .maxConcurrentRequests(enrichment.maxConcurrentRequests())
+                        .idleConnectionTimeout(enrichment.idleConnectionTimeout());
         if (!enrichment.allowedHosts().isEmpty()) {
             customers.allowedHosts(enrichment.allowedHosts().toArray(new String[0]));
         }

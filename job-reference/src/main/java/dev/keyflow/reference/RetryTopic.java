@@ -2,11 +2,11 @@ package dev.keyflow.reference;
 
 import dev.keyflow.core.Envelope;
 import dev.keyflow.core.ErrorDetails;
+import dev.keyflow.core.ErrorOutput;
 import dev.keyflow.core.ErrorReason;
 import dev.keyflow.core.ErrorRecord;
 import dev.keyflow.core.ErrorStage;
 import dev.keyflow.core.Header;
-import dev.keyflow.core.KeyflowOutputs;
 import dev.keyflow.core.KeyflowTypes;
 import dev.keyflow.core.Origin;
 import dev.keyflow.core.RawRecord;
@@ -140,8 +140,15 @@ public final class RetryTopic {
         return Optional.ofNullable(value);
     }
 
-    private static final class ToEnvelope extends ProcessFunction<RawRecord, Envelope> {
+    static final class ToEnvelope extends ProcessFunction<RawRecord, Envelope> {
         private static final long serialVersionUID = 1L;
+
+        private transient ErrorOutput errors;
+
+        @Override
+        public void open(OpenContext openContext) {
+            errors = ErrorOutput.create(getRuntimeContext().getMetricGroup());
+        }
 
         @Override
         public void processElement(RawRecord record, Context ctx, Collector<Envelope> out) {
@@ -177,12 +184,12 @@ public final class RetryTopic {
                 }
                 out.collect(new Envelope(key.get(), eventTime, record.value(), kept, origin));
             } catch (IllegalArgumentException e) {
-                ctx.output(
-                        KeyflowOutputs.ERRORS,
+                errors.emit(
                         ErrorRecord.builder(ErrorStage.SOURCE, ErrorReason.MALFORMED_INPUT)
                                 .message("unreadable retry record: " + e.getMessage())
                                 .fromRaw(record)
-                                .build());
+                                .build(),
+                        ctx::output);
             }
         }
     }

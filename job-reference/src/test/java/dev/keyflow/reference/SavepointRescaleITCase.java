@@ -98,7 +98,47 @@ class SavepointRescaleITCase {
             PipelineFixture.assertMatches(expected, second.results());
             fixture.assertNoOpenTransactions(fixture.outbox, fixture.dlq, fixture.retry);
             assertEventLogsAreContiguous(last, expected, events);
+            assertTheDocumentedInspectCommandPrintsOneOrder(last, expected, events);
         }
+    }
+
+    /** The command of docs/operations.md ("Inspect a savepoint"), run in this JVM. */
+    private static void assertTheDocumentedInspectCommandPrintsOneOrder(
+            String savepoint, ExpectedOutcome expected, List<GeneratedEvent> events)
+            throws Exception {
+        String order =
+                events.stream()
+                        .filter(e -> expected.fate(e.eventId()).isAccepted())
+                        .findFirst()
+                        .orElseThrow()
+                        .orderId();
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int status =
+                dev.keyflow.state.InspectSavepoint.run(
+                        new String[] {
+                            "--savepoint",
+                            savepoint,
+                            "--uid",
+                            ReferenceJob.PROCESSOR_UID,
+                            "--name",
+                            Orders.LOG_NAME,
+                            "--mutation-class",
+                            "dev.keyflow.reference.orders.OrderMutation",
+                            "--state-class",
+                            "dev.keyflow.reference.orders.OrderState",
+                            "--key",
+                            order
+                        },
+                        FlinkTestEnvironments.strictEnvironment(1),
+                        new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8),
+                        new java.io.PrintStream(
+                                err, true, java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(status).as(err.toString(java.nio.charset.StandardCharsets.UTF_8)).isZero();
+        List<String> lines = out.toString(java.nio.charset.StandardCharsets.UTF_8).lines().toList();
+        assertThat(lines)
+                .isNotEmpty()
+                .allSatisfy(line -> assertThat(line).contains("\"key\":\"" + order + "\""));
     }
 
     /** Reads every order's event log out of the savepoint: 1..n, one entry per accepted event. */

@@ -16,6 +16,7 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperatorFactory;
+import org.apache.flink.streaming.api.operators.TwoInputStreamOperatorFactory;
 
 /**
  * Runs a {@link KeyedAsyncFunction} on a keyed stream: async work per element, strictly one element
@@ -151,16 +152,28 @@ public final class KeyedAsync<K, IN, OUT> {
                     "a broadcast input needs a KeyedBroadcastAsyncFunction, not "
                             + function.getClass().getName());
         }
+        return input.connect(broadcast.broadcast())
+                .transform(name, outputType, broadcastOperatorFactory(input.getType()))
+                .uid(uid);
+    }
+
+    /**
+     * The operator factory with a broadcast second input, for an input of type {@code inputType};
+     * for operator test harnesses (in jobs, use {@link #applyTo(KeyedStream, DataStream)}).
+     *
+     * @throws IllegalArgumentException if the function is not a {@link KeyedBroadcastAsyncFunction}
+     */
+    public <B> TwoInputStreamOperatorFactory<IN, B, OUT> broadcastOperatorFactory(
+            TypeInformation<IN> inputType) {
+        if (!(function instanceof KeyedBroadcastAsyncFunction)) {
+            throw new IllegalArgumentException(
+                    "a broadcast input needs a KeyedBroadcastAsyncFunction, not "
+                            + function.getClass().getName());
+        }
         @SuppressWarnings("unchecked")
         KeyedBroadcastAsyncFunction<K, IN, B, ?, ?, OUT> withBroadcast =
                 (KeyedBroadcastAsyncFunction<K, IN, B, ?, ?, OUT>) function;
-        return input.connect(broadcast.broadcast())
-                .transform(
-                        name,
-                        outputType,
-                        new KeyedBroadcastAsyncOperatorFactory<>(
-                                withBroadcast, settings(input.getType())))
-                .uid(uid);
+        return new KeyedBroadcastAsyncOperatorFactory<>(withBroadcast, settings(inputType));
     }
 
     /**

@@ -4,7 +4,6 @@ import dev.keyflow.core.Deduplicator;
 import dev.keyflow.core.ErrorReason;
 import dev.keyflow.core.ErrorStage;
 import dev.keyflow.core.EventTimeExtractor;
-import dev.keyflow.core.KeyflowOutputs;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
@@ -169,9 +168,7 @@ public final class DeduplicatorFunction<K, T> extends KeyedProcessFunction<K, T,
     }
 
     private void fail(T element, Context ctx, ErrorReason reason, String message, long now) {
-        ctx.output(
-                KeyflowOutputs.ERRORS,
-                errors.create(reason, message, element, ctx.getCurrentKey(), now));
+        errors.emit(reason, message, element, ctx.getCurrentKey(), now, ctx::output);
     }
 
     private long eventTimeOf(T element, @Nullable Long recordTimestamp) {

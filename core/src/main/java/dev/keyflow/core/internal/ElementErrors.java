@@ -1,6 +1,7 @@
 package dev.keyflow.core.internal;
 
 import dev.keyflow.core.ErrorDetails;
+import dev.keyflow.core.ErrorOutput;
 import dev.keyflow.core.ErrorReason;
 import dev.keyflow.core.ErrorRecord;
 import dev.keyflow.core.ErrorStage;
@@ -10,33 +11,45 @@ import org.apache.flink.metrics.MetricGroup;
 
 /**
  * Turns an element of a keyed operator into an {@link ErrorRecord} with the user's {@link
- * ErrorDetails}, and counts it in {@link ErrorMetrics}. The caller sends the record to the error
- * side output.
+ * ErrorDetails} and emits it through {@link ErrorOutput}, which counts it.
  */
 public final class ElementErrors<T> {
 
     private final ErrorStage stage;
     private final ErrorDetails<T> details;
-    private final ErrorMetrics metrics;
+    private final ErrorOutput output;
 
     public ElementErrors(ErrorStage stage, ErrorDetails<T> details, MetricGroup operatorGroup) {
-        this(stage, details, new ErrorMetrics(operatorGroup, stage));
+        this(stage, details, ErrorOutput.create(operatorGroup));
     }
 
-    /** Counts into {@code metrics}, for an operator that also counts other errors of the stage. */
-    public ElementErrors(ErrorStage stage, ErrorDetails<T> details, ErrorMetrics metrics) {
+    /** Emits through {@code output}, for an operator that also emits other errors through it. */
+    public ElementErrors(ErrorStage stage, ErrorDetails<T> details, ErrorOutput output) {
         this.stage = Objects.requireNonNull(stage, "stage");
         this.details = Objects.requireNonNull(details, "details");
-        this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.output = Objects.requireNonNull(output, "output");
     }
 
     /**
-     * An error record for {@code element}: stage, reason, message, the operator's current key and
-     * {@code now}, completed by the user's details.
+     * Emits an error record for {@code element} to {@code out}: stage, reason, message, the
+     * operator's current key and {@code now}, completed by the user's details.
+     */
+    public void emit(
+            ErrorReason reason,
+            String message,
+            T element,
+            @Nullable Object key,
+            long now,
+            ErrorOutput.SideOutput out) {
+        output.emit(create(reason, message, element, key, now), out);
+    }
+
+    /**
+     * The error record for {@code element}, not yet emitted (nor counted): for an operator that
+     * emits it through its {@link ErrorOutput} with a timestamp of its own.
      */
     public ErrorRecord create(
             ErrorReason reason, String message, T element, @Nullable Object key, long now) {
-        metrics.count(reason);
         ErrorRecord.Builder start =
                 ErrorRecord.builder(stage, reason)
                         .message(message)

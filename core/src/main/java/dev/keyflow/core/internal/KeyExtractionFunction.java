@@ -1,6 +1,7 @@
 package dev.keyflow.core.internal;
 
 import dev.keyflow.core.Envelope;
+import dev.keyflow.core.ErrorOutput;
 import dev.keyflow.core.ErrorReason;
 import dev.keyflow.core.ErrorRecord;
 import dev.keyflow.core.ErrorStage;
@@ -22,7 +23,7 @@ public final class KeyExtractionFunction extends ProcessFunction<RawRecord, Enve
     private static final long serialVersionUID = 1L;
 
     private final KeyExtractor extractor;
-    private transient ErrorMetrics errorMetrics;
+    private transient ErrorOutput errors;
     private transient Counter envelopes;
 
     public KeyExtractionFunction(KeyExtractor extractor) {
@@ -32,8 +33,7 @@ public final class KeyExtractionFunction extends ProcessFunction<RawRecord, Enve
     @Override
     public void open(OpenContext openContext) throws Exception {
         extractor.open();
-        errorMetrics =
-                new ErrorMetrics(getRuntimeContext().getMetricGroup(), ErrorStage.KEY_EXTRACTION);
+        errors = ErrorOutput.create(getRuntimeContext().getMetricGroup());
         envelopes = getRuntimeContext().getMetricGroup().addGroup("keyflow").counter("envelopes");
     }
 
@@ -52,13 +52,12 @@ public final class KeyExtractionFunction extends ProcessFunction<RawRecord, Enve
             result = KeyResult.failure(ErrorReason.MALFORMED_INPUT, "the record has no value");
         }
         if (!result.isSuccess()) {
-            errorMetrics.count(result.reason());
-            ctx.output(
-                    KeyflowOutputs.ERRORS,
+            errors.emit(
                     ErrorRecord.builder(ErrorStage.KEY_EXTRACTION, result.reason())
                             .message(result.message())
                             .fromRaw(raw)
-                            .build());
+                            .build(),
+                    ctx::output);
             return;
         }
         long eventTime = result.eventTime().orElse(timestampOf(raw, ctx));

@@ -1,12 +1,12 @@
 package dev.keyflow.core.internal;
 
+import dev.keyflow.core.ErrorOutput;
 import dev.keyflow.core.ErrorReason;
 import dev.keyflow.core.ErrorRecord;
 import dev.keyflow.core.ErrorStage;
 import dev.keyflow.core.KeyExtractor;
 import dev.keyflow.core.KeyExtractors;
 import dev.keyflow.core.KeyResult;
-import dev.keyflow.core.KeyflowOutputs;
 import dev.keyflow.core.PauseCommand;
 import dev.keyflow.core.RawRecord;
 import dev.keyflow.core.kafka.PauseCommandTopic;
@@ -26,12 +26,11 @@ public final class PauseCommandParser extends ProcessFunction<RawRecord, PauseCo
     private static final long serialVersionUID = 1L;
 
     private final KeyExtractor keys = KeyExtractors.kafkaKey();
-    private transient ErrorMetrics errorMetrics;
+    private transient ErrorOutput errors;
 
     @Override
     public void open(OpenContext openContext) {
-        errorMetrics =
-                new ErrorMetrics(getRuntimeContext().getMetricGroup(), ErrorStage.PAUSE_GATE);
+        errors = ErrorOutput.create(getRuntimeContext().getMetricGroup());
     }
 
     @Override
@@ -84,14 +83,13 @@ public final class PauseCommandParser extends ProcessFunction<RawRecord, PauseCo
     }
 
     private void fail(RawRecord raw, @Nullable String key, KeyResult failure, Context ctx) {
-        errorMetrics.count(failure.reason());
-        ctx.output(
-                KeyflowOutputs.ERRORS,
+        errors.emit(
                 ErrorRecord.builder(ErrorStage.PAUSE_GATE, failure.reason())
                         .message(failure.message())
                         .fromRaw(raw)
                         .key(key)
                         .time(ctx.timerService().currentProcessingTime())
-                        .build());
+                        .build(),
+                ctx::output);
     }
 }

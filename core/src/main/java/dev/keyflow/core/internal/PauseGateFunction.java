@@ -2,7 +2,6 @@ package dev.keyflow.core.internal;
 
 import dev.keyflow.core.ErrorReason;
 import dev.keyflow.core.ErrorStage;
-import dev.keyflow.core.KeyflowOutputs;
 import dev.keyflow.core.PauseCommand;
 import dev.keyflow.core.PauseGate;
 import dev.keyflow.core.PauseStatusChange;
@@ -190,18 +189,17 @@ public final class PauseGateFunction<T> extends KeyedCoProcessFunction<String, T
         if (state.held() >= spec.maxBufferedPerKey()) {
             metrics.overflow.inc();
             if (spec.overflowPolicy() == PauseGate.OverflowPolicy.TO_ERRORS) {
-                ctx.output(
-                        KeyflowOutputs.ERRORS,
-                        errors.create(
-                                ErrorReason.BUFFER_OVERFLOW,
-                                "the key is "
-                                        + (state.paused() ? "paused" : "held while seeding")
-                                        + " and already holds "
-                                        + state.held()
-                                        + " events (maxBufferedPerKey)",
-                                event,
-                                ctx.getCurrentKey(),
-                                now));
+                errors.emit(
+                        ErrorReason.BUFFER_OVERFLOW,
+                        "the key is "
+                                + (state.paused() ? "paused" : "held while seeding")
+                                + " and already holds "
+                                + state.held()
+                                + " events (maxBufferedPerKey)",
+                        event,
+                        ctx.getCurrentKey(),
+                        now,
+                        ctx::output);
                 return state;
             }
             if (state.paused()) {

@@ -3,7 +3,6 @@ package dev.keyflow.core.internal;
 import dev.keyflow.core.ErrorReason;
 import dev.keyflow.core.ErrorStage;
 import dev.keyflow.core.EventTimeExtractor;
-import dev.keyflow.core.KeyflowOutputs;
 import dev.keyflow.core.Resequenced;
 import dev.keyflow.core.Resequenced.Release;
 import dev.keyflow.core.Resequencer;
@@ -266,9 +265,7 @@ public final class ResequencerFunction<K, T, OUT> extends KeyedProcessFunction<K
     }
 
     private void fail(T event, Context ctx, ErrorReason reason, String message, long now) {
-        ctx.output(
-                KeyflowOutputs.ERRORS,
-                errors.create(reason, message, event, ctx.getCurrentKey(), now));
+        errors.emit(reason, message, event, ctx.getCurrentKey(), now, ctx::output);
     }
 
     /** The effective watermark: the current one, but never below the restored floor. */

@@ -2,6 +2,7 @@ package dev.keyflow.core.testutils;
 
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -20,6 +21,19 @@ public final class FlinkTestEnvironments {
     public static MiniClusterExtension miniCluster(int slots) {
         return new MiniClusterExtension(
                 new MiniClusterResourceConfiguration.Builder()
+                        .setNumberTaskManagers(1)
+                        .setNumberSlotsPerTaskManager(slots)
+                        .build());
+    }
+
+    /**
+     * A MiniCluster like {@link #miniCluster(int)} whose metrics also go to {@code reporter} (for
+     * example {@code InMemoryReporter.createWithRetainedMetrics()}, to read them after the job).
+     */
+    public static MiniClusterExtension miniCluster(int slots, InMemoryReporter reporter) {
+        return new MiniClusterExtension(
+                new MiniClusterResourceConfiguration.Builder()
+                        .setConfiguration(reporter.addToConfiguration(new Configuration()))
                         .setNumberTaskManagers(1)
                         .setNumberSlotsPerTaskManager(slots)
                         .build());

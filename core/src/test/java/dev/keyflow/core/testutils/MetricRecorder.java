@@ -73,6 +73,35 @@ public final class MetricRecorder {
         return metric == null ? 0 : ((Counter) metric).getCount();
     }
 
+    /**
+     * Every error counter ({@code keyflow.errors.stage.<STAGE>.reason.<REASON>.count}) as {@code
+     * STAGE/REASON -> count}, sorted.
+     */
+    public Map<String, Long> errorCounts() {
+        return errorCounts(metrics);
+    }
+
+    /**
+     * The error counters among a reporter's metrics (for example {@code
+     * InMemoryReporter.findMetrics(jobId, "keyflow")}), summed over operators and subtasks, as
+     * {@code STAGE/REASON -> count}, sorted.
+     */
+    public static Map<String, Long> errorCounts(Map<String, Metric> reported) {
+        Map<String, Long> counts = new TreeMap<>();
+        reported.forEach(
+                (name, metric) -> {
+                    java.util.regex.Matcher m = ERROR_COUNTER.matcher(name);
+                    if (m.find() && metric instanceof Counter counter) {
+                        counts.merge(m.group(1) + "/" + m.group(2), counter.getCount(), Long::sum);
+                    }
+                });
+        return counts;
+    }
+
+    private static final java.util.regex.Pattern ERROR_COUNTER =
+            java.util.regex.Pattern.compile(
+                    "keyflow\\.errors\\.stage\\.(\\w+)\\.reason\\.(\\w+)\\.count$");
+
     /** The current value of a gauge. */
     public Object gauge(String name) {
         return get(name, Gauge.class).getValue();

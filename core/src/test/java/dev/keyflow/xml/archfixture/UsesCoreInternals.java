@@ -1,12 +1,13 @@
 package dev.keyflow.xml.archfixture;
 
 import dev.keyflow.core.ErrorStage;
-import dev.keyflow.core.internal.ErrorMetrics;
+import dev.keyflow.core.internal.ElementErrors;
 import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
 
 /** A deliberate layering violation, so that the architecture rules are seen to fail. */
 public final class UsesCoreInternals {
-    public Object metrics() {
-        return new ErrorMetrics(new UnregisteredMetricsGroup(), ErrorStage.VALIDATION);
+    public Object errors() {
+        return new ElementErrors<String>(
+                ErrorStage.VALIDATION, (element, error) -> error, new UnregisteredMetricsGroup());
     }
 }

@@ -33,6 +33,7 @@ final class ConfigSchema {
         MAP,
         LIST,
         INTEGER,
+        DECIMAL,
         BOOLEAN,
         DURATION,
         ENUM,
@@ -63,6 +64,8 @@ final class ConfigSchema {
             kind = Kind.LIST;
         } else if (type == int.class || type == Integer.class) {
             kind = Kind.INTEGER;
+        } else if (type == double.class || type == Double.class) {
+            kind = Kind.DECIMAL;
         } else if (type == boolean.class || type == Boolean.class) {
             kind = Kind.BOOLEAN;
         } else if (type == Duration.class) {
@@ -114,6 +117,7 @@ final class ConfigSchema {
             case MAP -> "a mapping of names to values";
             case LIST -> "a list (in an override: comma-separated values)";
             case INTEGER -> "an integer";
+            case DECIMAL -> "a number";
             case BOOLEAN -> "true or false";
             case DURATION -> "a duration (" + Durations.EXPECTED + ")";
             case ENUM -> "one of " + enumValues(key.type());
@@ -123,7 +127,7 @@ final class ConfigSchema {
 
     private static String enumValues(Class<?> type) {
         return Arrays.stream(type.getEnumConstants())
-                .map(e -> ((Enum<?>) e).name().toLowerCase(Locale.ROOT))
+                .map(e -> ((Enum<?>) e).name().toLowerCase(Locale.ROOT).replace('_', '-'))
                 .collect(Collectors.joining(", "));
     }
 
@@ -241,6 +245,9 @@ final class ConfigSchema {
         }
         if (key.kind() == Kind.INTEGER && text.matches("[+-]?\\d{1,18}")) {
             return NODES.numberNode(Long.parseLong(text));
+        }
+        if (key.kind() == Kind.DECIMAL && text.matches("[+-]?\\d{1,15}(\\.\\d{1,15})?")) {
+            return NODES.numberNode(Double.parseDouble(text));
         }
         if (key.kind() == Kind.BOOLEAN
                 && (text.equalsIgnoreCase("true") || text.equalsIgnoreCase("false"))) {

@@ -22,6 +22,8 @@ import javax.annotation.Nullable;
  * @param callTimeout how long one HTTP call may take; default 2s
  * @param allowedHosts the hosts the enricher may call; empty means no restriction
  * @param maxConcurrentRequests HTTP requests in flight per subtask, at least 1; default 64
+ * @param idleConnectionTimeout how long an idle HTTP connection is kept for the next call; keep it
+ *     below the service's idle timeout; default 4s
  * @param circuitBreaker {@code enrichment.circuit-breaker}; off by default
  * @param rateLimit {@code enrichment.rate-limit}; off by default
  */
@@ -30,6 +32,7 @@ public record EnrichmentConfig(
         Duration callTimeout,
         List<String> allowedHosts,
         int maxConcurrentRequests,
+        Duration idleConnectionTimeout,
         CircuitBreakerConfig circuitBreaker,
         RateLimitConfig rateLimit)
         implements Serializable {
@@ -53,6 +56,7 @@ public record EnrichmentConfig(
                     e.getMessage().replace("the allowed hosts", "enrichment.allowed-hosts"));
         }
         atLeast(maxConcurrentRequests, 1, "enrichment.max-concurrent-requests");
+        positive(idleConnectionTimeout, "enrichment.idle-connection-timeout");
         notNull(circuitBreaker, "enrichment.circuit-breaker");
         notNull(rateLimit, "enrichment.rate-limit");
     }
@@ -63,6 +67,7 @@ public record EnrichmentConfig(
             @JsonProperty("call-timeout") @Nullable Duration callTimeout,
             @JsonProperty("allowed-hosts") @Nullable List<String> allowedHosts,
             @JsonProperty("max-concurrent-requests") @Nullable Integer maxConcurrentRequests,
+            @JsonProperty("idle-connection-timeout") @Nullable Duration idleConnectionTimeout,
             @JsonProperty("circuit-breaker") @Nullable CircuitBreakerConfig circuitBreaker,
             @JsonProperty("rate-limit") @Nullable RateLimitConfig rateLimit) {
         return new EnrichmentConfig(
@@ -70,6 +75,7 @@ public record EnrichmentConfig(
                 orDefault(callTimeout, Duration.ofSeconds(2)),
                 orDefault(allowedHosts, List.of()),
                 orDefault(maxConcurrentRequests, 64),
+                orDefault(idleConnectionTimeout, Duration.ofSeconds(4)),
                 orDefault(circuitBreaker, CircuitBreakerConfig.defaults()),
                 orDefault(rateLimit, RateLimitConfig.defaults()));
     }

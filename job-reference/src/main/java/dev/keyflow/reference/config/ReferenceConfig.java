@@ -42,6 +42,7 @@ public record ReferenceConfig(
         EnrichmentConfig enrichment,
         StateConfig state,
         CheckpointsConfig checkpoints,
+        RestartStrategyConfig restartStrategy,
         MetricsConfig metrics)
         implements Serializable {
 
@@ -64,6 +65,7 @@ public record ReferenceConfig(
         notNull(enrichment, "enrichment");
         notNull(state, "state");
         notNull(checkpoints, "checkpoints");
+        notNull(restartStrategy, "restart-strategy");
         notNull(metrics, "metrics");
         if (kafka.groupId() == null) {
             kafka = kafka.withGroupId(job.name());
@@ -100,6 +102,7 @@ public record ReferenceConfig(
             @JsonProperty("enrichment") @Nullable EnrichmentConfig enrichment,
             @JsonProperty("state") @Nullable StateConfig state,
             @JsonProperty("checkpoints") @Nullable CheckpointsConfig checkpoints,
+            @JsonProperty("restart-strategy") @Nullable RestartStrategyConfig restartStrategy,
             @JsonProperty("metrics") @Nullable MetricsConfig metrics) {
         return new ReferenceConfig(
                 orDefault(job, JobConfig.defaults()),
@@ -110,13 +113,14 @@ public record ReferenceConfig(
                 enrichment,
                 orDefault(state, StateConfig.defaults()),
                 orDefault(checkpoints, CheckpointsConfig.defaults()),
+                orDefault(restartStrategy, RestartStrategyConfig.defaults()),
                 orDefault(metrics, MetricsConfig.defaults()));
     }
 
     /**
      * The Flink configuration this job runs with: job name, state backend and checkpoint storage,
-     * exactly-once checkpointing, the parallelism if set, no generic types (Kryo) and the
-     * Prometheus reporter if enabled. Pass it to {@code
+     * exactly-once checkpointing, the restart strategy, the parallelism if set, no generic types
+     * (Kryo) and the Prometheus reporter if enabled. Pass it to {@code
      * StreamExecutionEnvironment.getExecutionEnvironment}.
      */
     public Configuration toFlinkConfiguration() {
@@ -135,6 +139,7 @@ public record ReferenceConfig(
         conf.set(CheckpointingOptions.MIN_PAUSE_BETWEEN_CHECKPOINTS, checkpoints.minPause());
         conf.set(CheckpointingOptions.ENABLE_UNALIGNED, checkpoints.unaligned());
         conf.set(CheckpointingOptions.TOLERABLE_FAILURE_NUMBER, checkpoints.tolerableFailures());
+        restartStrategy.applyTo(conf);
 
         MetricsConfig.PrometheusConfig prometheus = metrics.prometheus();
         if (prometheus.enabled()) {

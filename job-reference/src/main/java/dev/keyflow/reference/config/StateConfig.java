@@ -28,6 +28,10 @@ import javax.annotation.Nullable;
  *     them in the JobManager's memory, for local runs only
  * @param savepointDirectory the default target of savepoints; null for none
  * @param localRecovery keep a local copy of state for faster recovery; default false
+ * @param changelog the changelog state backend: state changes are written continuously to {@code
+ *     changelogDirectory}, so checkpoints are smaller and faster; default false
+ * @param changelogDirectory where the changelog writes (a durable file system URI); required when
+ *     {@code changelog} is true
  */
 public record StateConfig(
         Backend backend,
@@ -36,7 +40,9 @@ public record StateConfig(
         int retentionKeepLast,
         @Nullable String checkpointDirectory,
         @Nullable String savepointDirectory,
-        boolean localRecovery)
+        boolean localRecovery,
+        boolean changelog,
+        @Nullable String changelogDirectory)
         implements Serializable {
 
     public StateConfig {
@@ -52,6 +58,13 @@ public record StateConfig(
         atLeast(retentionKeepLast, 0, "state.retention-keep-last");
         optionalText(checkpointDirectory, "state.checkpoint-directory");
         optionalText(savepointDirectory, "state.savepoint-directory");
+        optionalText(changelogDirectory, "state.changelog-directory");
+        if (changelog && changelogDirectory == null) {
+            throw fail(
+                    "state.changelog-directory",
+                    "required when state.changelog is true (a durable file system URI, e.g."
+                            + " s3://bucket/changelog or file:///data/changelog)");
+        }
     }
 
     @JsonCreator
@@ -62,7 +75,9 @@ public record StateConfig(
             @JsonProperty("retention-keep-last") @Nullable Integer retentionKeepLast,
             @JsonProperty("checkpoint-directory") @Nullable String checkpointDirectory,
             @JsonProperty("savepoint-directory") @Nullable String savepointDirectory,
-            @JsonProperty("local-recovery") @Nullable Boolean localRecovery) {
+            @JsonProperty("local-recovery") @Nullable Boolean localRecovery,
+            @JsonProperty("changelog") @Nullable Boolean changelog,
+            @JsonProperty("changelog-directory") @Nullable String changelogDirectory) {
         Backend b = orDefault(backend, Backend.ROCKSDB);
         return new StateConfig(
                 b,
@@ -71,12 +86,14 @@ public record StateConfig(
                 orDefault(retentionKeepLast, 1000),
                 checkpointDirectory,
                 savepointDirectory,
-                orDefault(localRecovery, false));
+                orDefault(localRecovery, false),
+                orDefault(changelog, false),
+                changelogDirectory);
     }
 
     /** The defaults: RocksDB, incremental, no directories. */
     public static StateConfig defaults() {
-        return fromYaml(null, null, null, null, null, null, null);
+        return fromYaml(null, null, null, null, null, null, null, null, null);
     }
 
     /** These settings as the state module's {@link StateBackendSettings}. */
@@ -91,6 +108,9 @@ public record StateConfig(
         }
         if (savepointDirectory != null) {
             b.savepointDirectory(savepointDirectory);
+        }
+        if (changelog) {
+            b.changelog(true).changelogDirectory(changelogDirectory);
         }
         return b.build();
     }

@@ -27,6 +27,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.junit.jupiter.api.Nested;
@@ -187,6 +188,7 @@ class ReferenceConfigTest {
                                     Duration.ofSeconds(2),
                                     List.of(),
                                     64,
+                                    Duration.ofSeconds(4),
                                     new CircuitBreakerConfig(0, Duration.ofSeconds(30)),
                                     new RateLimitConfig(0, Duration.ofSeconds(1))));
             assertThat(config.enrichment().circuitBreaker().enabled()).isFalse();
@@ -197,7 +199,16 @@ class ReferenceConfigTest {
         void state() {
             assertThat(config.state())
                     .isEqualTo(
-                            new StateConfig(Backend.ROCKSDB, true, 100, 1000, null, null, false));
+                            new StateConfig(
+                                    Backend.ROCKSDB,
+                                    true,
+                                    100,
+                                    1000,
+                                    null,
+                                    null,
+                                    false,
+                                    false,
+                                    null));
         }
 
         @Test
@@ -288,6 +299,7 @@ class ReferenceConfigTest {
                             enrichment:
                               url: http://c/{id}
                               allowed-hosts: [c, d]
+                              idle-connection-timeout: 2s
                               circuit-breaker: {failures: 5, open-wait: 10s}
                               rate-limit: {permits: 100, period: 1s}
                             state: {backend: hashmap, incremental: false, local-recovery: true}
@@ -305,6 +317,7 @@ class ReferenceConfigTest {
             assertThat(config.pipeline().retryTopic().delay()).isZero();
             assertThat(config.rules().source()).isEqualTo(RulesConfig.Source.TOPIC);
             assertThat(config.enrichment().allowedHosts()).containsExactly("c", "d");
+            assertThat(config.enrichment().idleConnectionTimeout()).hasSeconds(2);
             assertThat(config.enrichment().circuitBreaker().enabled()).isTrue();
             assertThat(config.state().localRecovery()).isTrue();
             assertThat(config.checkpoints().unaligned()).isTrue();
@@ -330,7 +343,7 @@ class ReferenceConfigTest {
             assertRejected(
                     MINIMAL + "pipline: {}\n",
                     "pipline: unknown key; known sections: job, kafka, topics, pipeline, rules,"
-                            + " enrichment, state, checkpoints, metrics");
+                            + " enrichment, state, checkpoints, restart-strategy, metrics");
         }
 
         @Test
@@ -420,6 +433,9 @@ class ReferenceConfigTest {
                     MINIMAL + "pipeline: {idleness: PT-1S}",
                     "pipeline.idleness: PT-1S is negative");
             assertRejected(
+                    MINIMAL + "  idle-connection-timeout: 0s\n",
+                    "enrichment.idle-connection-timeout: 0s is too small");
+            assertRejected(
                     MINIMAL + "checkpoints: {interval: 0s}",
                     "checkpoints.interval: 0s is too small; must be at least 1ms");
             assertRejected(
@@ -431,6 +447,9 @@ class ReferenceConfigTest {
             assertRejected(
                     MINIMAL + "metrics: {prometheus: {port: 9260-9249}}",
                     "metrics.prometheus.port: '9260-9249' is not a port");
+            assertRejected(
+                    MINIMAL + "state: {changelog: true}",
+                    "state.changelog-directory: required when state.changelog is true");
             assertRejected(
                     MINIMAL + "state: {backend: hashmap, incremental: true}",
                     "state.incremental: true needs state.backend: rocksdb");
@@ -723,6 +742,149 @@ class ReferenceConfigTest {
     }
 
     @Nested
+    class RestartStrategy {
+
+        @Test
+        void defaultsToExponentialDelayWithFlinksDefaults() {
+            ReferenceConfig config = parse(MINIMAL);
+
+            assertThat(config.restartStrategy()).isEqualTo(RestartStrategyConfig.defaults());
+            Configuration conf = config.toFlinkConfiguration();
+            assertThat(conf.get(RestartStrategyOptions.RESTART_STRATEGY))
+                    .isEqualTo("exponential-delay");
+            assertThat(
+                            conf.get(
+                                    RestartStrategyOptions
+                                            .RESTART_STRATEGY_EXPONENTIAL_DELAY_INITIAL_BACKOFF))
+                    .isEqualTo(Duration.ofSeconds(1));
+            assertThat(
+                            conf.get(
+                                    RestartStrategyOptions
+                                            .RESTART_STRATEGY_EXPONENTIAL_DELAY_BACKOFF_MULTIPLIER))
+                    .isEqualTo(1.5);
+        }
+
+        @Test
+        void eachTypeWritesItsOwnOptions() {
+            Configuration exponential =
+                    parse(
+                                    MINIMAL
+                                            + """
+                                            restart-strategy:
+                                              type: exponential-delay
+                                              exponential-delay: {initial-backoff: 2s, max-backoff: 30s, backoff-multiplier: 2, jitter-factor: 0.25, attempts-before-reset-backoff: 7, reset-backoff-threshold: 10m}
+                                            """)
+                            .toFlinkConfiguration();
+            assertThat(exponential.toMap())
+                    .containsEntry("restart-strategy.type", "exponential-delay")
+                    .containsEntry("restart-strategy.exponential-delay.initial-backoff", "2 s")
+                    .containsEntry("restart-strategy.exponential-delay.max-backoff", "30 s")
+                    .containsEntry("restart-strategy.exponential-delay.backoff-multiplier", "2.0")
+                    .containsEntry("restart-strategy.exponential-delay.jitter-factor", "0.25")
+                    .containsEntry(
+                            "restart-strategy.exponential-delay.attempts-before-reset-backoff", "7")
+                    .containsEntry(
+                            "restart-strategy.exponential-delay.reset-backoff-threshold", "10 min");
+
+            Configuration fixed =
+                    parse(
+                                    MINIMAL
+                                            + "restart-strategy: {type: fixed-delay, fixed-delay:"
+                                            + " {attempts: 5, delay: 200ms}}")
+                            .toFlinkConfiguration();
+            assertThat(fixed.toMap())
+                    .containsEntry("restart-strategy.type", "fixed-delay")
+                    .containsEntry("restart-strategy.fixed-delay.attempts", "5")
+                    .containsEntry("restart-strategy.fixed-delay.delay", "200 ms")
+                    .doesNotContainKey("restart-strategy.exponential-delay.initial-backoff");
+
+            Configuration rate =
+                    parse(
+                                    MINIMAL
+                                            + "restart-strategy: {type: failure-rate, failure-rate:"
+                                            + " {max-failures-per-interval: 3,"
+                                            + " failure-rate-interval: 5m, delay: 2s}}")
+                            .toFlinkConfiguration();
+            assertThat(rate.toMap())
+                    .containsEntry("restart-strategy.type", "failure-rate")
+                    .containsEntry("restart-strategy.failure-rate.max-failures-per-interval", "3")
+                    .containsEntry("restart-strategy.failure-rate.failure-rate-interval", "5 min")
+                    .containsEntry("restart-strategy.failure-rate.delay", "2 s");
+
+            Configuration none =
+                    parse(MINIMAL + "restart-strategy: {type: NONE}").toFlinkConfiguration();
+            assertThat(none.toMap())
+                    .containsEntry("restart-strategy.type", "none")
+                    .doesNotContainKeys(
+                            "restart-strategy.fixed-delay.attempts",
+                            "restart-strategy.exponential-delay.initial-backoff");
+        }
+
+        @Test
+        void overridesReachEveryKey() {
+            ReferenceConfig config =
+                    ConfigLoader.fromArgs(
+                            new String[] {
+                                "--restart-strategy.type", "fixed-delay",
+                                "--restart-strategy.fixed-delay.attempts", "10",
+                                "--set", "restart-strategy.exponential-delay.backoff-multiplier=2.5"
+                            });
+
+            assertThat(config.restartStrategy().type())
+                    .isEqualTo(RestartStrategyConfig.Type.FIXED_DELAY);
+            assertThat(config.restartStrategy().fixedDelay().attempts()).isEqualTo(10);
+            assertThat(config.restartStrategy().exponentialDelay().backoffMultiplier())
+                    .isEqualTo(2.5);
+        }
+
+        @Test
+        void badKeysAndValuesAreRefusedWithTheirDottedKey() {
+            assertRejected(
+                    MINIMAL + "restart-strategy: {type: sometimes}",
+                    "restart-strategy.type: 'sometimes' is not one of exponential-delay,"
+                            + " fixed-delay, failure-rate, none");
+            assertRejected(
+                    MINIMAL + "restart-strategy: {fixed-delay: {retries: 3}}",
+                    "restart-strategy.fixed-delay.retries: unknown key; known keys under"
+                            + " restart-strategy.fixed-delay: attempts, delay");
+            assertRejected(
+                    MINIMAL + "restart-strategy: {attempts: 3}",
+                    "restart-strategy.attempts: unknown key; known keys under restart-strategy:"
+                            + " type, exponential-delay, fixed-delay, failure-rate");
+            assertRejected(
+                    MINIMAL + "restart-strategy: {exponential-delay: {jitter-factor: 2.0}}",
+                    "restart-strategy.exponential-delay.jitter-factor: 2.0 is out of range");
+            assertRejected(
+                    MINIMAL + "restart-strategy: {exponential-delay: {backoff-multiplier: 0.5}}",
+                    "restart-strategy.exponential-delay.backoff-multiplier: 0.5 is too small");
+            assertRejected(
+                    MINIMAL + "restart-strategy: {exponential-delay: {backoff-multiplier: fast}}",
+                    "restart-strategy.exponential-delay.backoff-multiplier: 'fast' is not a number");
+            assertRejected(
+                    MINIMAL + "restart-strategy: {exponential-delay: {backoff-multiplier: '2'}}",
+                    "restart-strategy.exponential-delay.backoff-multiplier: '2' is not a number");
+            assertRejected(
+                    MINIMAL
+                            + "restart-strategy: {exponential-delay: {initial-backoff: 10s,"
+                            + " max-backoff: 1s}}",
+                    "restart-strategy.exponential-delay.max-backoff: 1s is shorter than");
+            assertRejected(
+                    MINIMAL + "restart-strategy: {fixed-delay: {attempts: -1}}",
+                    "restart-strategy.fixed-delay.attempts: -1 is too small; must be >= 0");
+            assertRejected(
+                    MINIMAL + "restart-strategy: {failure-rate: {max-failures-per-interval: 0}}",
+                    "restart-strategy.failure-rate.max-failures-per-interval: 0 is too small");
+            assertRejected(
+                    MINIMAL + "restart-strategy: {failure-rate: {delay: 5}}",
+                    "restart-strategy.failure-rate.delay: '5' is not a duration");
+            assertOverrideRejected(
+                    "restart-strategy.exponential-delay.jitter-factor",
+                    "lots",
+                    "restart-strategy.exponential-delay.jitter-factor: 'lots' is not a number");
+        }
+    }
+
+    @Nested
     class FlinkConfiguration {
 
         @Test
@@ -794,6 +956,23 @@ class ReferenceConfigTest {
             assertThat(settings.backend()).isEqualTo(Backend.HASHMAP);
             assertThat(settings.incrementalCheckpoints()).isFalse();
             assertThat(settings.checkpointDirectory()).isEmpty();
+            assertThat(settings.changelog()).isFalse();
+        }
+
+        @Test
+        void theChangelogBackendIsSelectable() {
+            Configuration conf =
+                    parse(
+                                    MINIMAL
+                                            + "state: {changelog: true, changelog-directory:"
+                                            + " \"file:///data/changelog\"}")
+                            .toFlinkConfiguration();
+
+            assertThat(conf.toMap())
+                    .containsEntry("state.changelog.enabled", "true")
+                    .containsEntry("state.changelog.storage", "filesystem")
+                    .containsEntry("state.changelog.dstl.dfs.base-path", "file:///data/changelog")
+                    .containsEntry("state.backend.type", "rocksdb");
         }
     }
 }

@@ -1,10 +1,10 @@
 package dev.keyflow.rules.internal;
 
 import dev.keyflow.core.ErrorDetails;
+import dev.keyflow.core.ErrorOutput;
 import dev.keyflow.core.ErrorReason;
 import dev.keyflow.core.ErrorRecord;
 import dev.keyflow.core.ErrorStage;
-import dev.keyflow.core.KeyflowOutputs;
 import dev.keyflow.rules.BundleCompiler;
 import dev.keyflow.rules.BundleOutput;
 import dev.keyflow.rules.BundleProcessor;
@@ -49,6 +49,7 @@ public final class BundleProcessFunction<K, IN, OUT>
     private final ErrorDetails<IN> errorDetails;
 
     private transient RuleBundleState bundles;
+    private transient ErrorOutput errors;
     private transient ListStateDescriptor<IN> heldDescriptor;
     private transient ValueStateDescriptor<Integer> countDescriptor;
     private transient ListState<IN> held;
@@ -70,6 +71,7 @@ public final class BundleProcessFunction<K, IN, OUT>
     @Override
     public void open(OpenContext openContext) {
         bundles = new RuleBundleState(compiler);
+        errors = ErrorOutput.create(getRuntimeContext().getMetricGroup());
         heldDescriptor = new ListStateDescriptor<>("keyflow-rules-held", inputType);
         countDescriptor = new ValueStateDescriptor<>("keyflow-rules-held-count", Types.INT);
         held = getRuntimeContext().getListState(heldDescriptor);
@@ -92,17 +94,12 @@ public final class BundleProcessFunction<K, IN, OUT>
                         active.get(),
                         ctx.getCurrentKey(),
                         out,
-                        e -> ctx.output(KeyflowOutputs.ERRORS, e));
+                        e -> errors.emit(e, ctx::output));
             }
             held.clear();
             heldCount.clear();
         }
-        run(
-                value,
-                active.get(),
-                ctx.getCurrentKey(),
-                out,
-                e -> ctx.output(KeyflowOutputs.ERRORS, e));
+        run(value, active.get(), ctx.getCurrentKey(), out, e -> errors.emit(e, ctx::output));
     }
 
     private void hold(IN value, ReadOnlyContext ctx) throws Exception {
@@ -118,7 +115,7 @@ public final class BundleProcessFunction<K, IN, OUT>
                                             + n
                                             + " events (maxHeldPerKey)")
                             .key(String.valueOf(ctx.getCurrentKey()));
-            ctx.output(KeyflowOutputs.ERRORS, describe(value, error).build());
+            errors.emit(describe(value, error).build(), ctx::output);
             return;
         }
         held.add(value);
@@ -134,7 +131,7 @@ public final class BundleProcessFunction<K, IN, OUT>
         if (update.status() == RegistryUpdate.Status.REJECTED) {
             // Every instance sees the same record; one report is enough.
             if (getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0) {
-                ctx.output(KeyflowOutputs.ERRORS, update.error().orElseThrow());
+                errors.emit(update.error().orElseThrow(), ctx::output);
             }
             return;
         }
@@ -147,12 +144,7 @@ public final class BundleProcessFunction<K, IN, OUT>
                     heldDescriptor,
                     (key, list) -> {
                         for (IN element : list.get()) {
-                            run(
-                                    element,
-                                    active,
-                                    key,
-                                    out,
-                                    e -> ctx.output(KeyflowOutputs.ERRORS, e));
+                            run(element, active, key, out, e -> errors.emit(e, ctx::output));
                         }
                         list.clear();
                     });
@@ -200,19 +192,19 @@ public final class BundleProcessFunction<K, IN, OUT>
         private final CompiledBundle bundle;
         private final K key;
         private final Collector<Versioned<OUT>> out;
-        private final Consumer<ErrorRecord> errors;
+        private final Consumer<ErrorRecord> sink;
 
         Output(
                 IN element,
                 CompiledBundle bundle,
                 K key,
                 Collector<Versioned<OUT>> out,
-                Consumer<ErrorRecord> errors) {
+                Consumer<ErrorRecord> sink) {
             this.element = element;
             this.bundle = bundle;
             this.key = key;
             this.out = out;
-            this.errors = errors;
+            this.sink = sink;
         }
 
         @Override
@@ -223,7 +215,7 @@ public final class BundleProcessFunction<K, IN, OUT>
         @Override
         public void error(ErrorRecord.Builder error) {
             error.ruleVersion(bundle.label()).key(String.valueOf(key));
-            errors.accept(describe(element, error).build());
+            sink.accept(describe(element, error).build());
         }
     }
 }

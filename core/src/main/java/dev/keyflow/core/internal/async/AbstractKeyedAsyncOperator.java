@@ -1,6 +1,7 @@
 package dev.keyflow.core.internal.async;
 
 import dev.keyflow.core.Envelope;
+import dev.keyflow.core.ErrorOutput;
 import dev.keyflow.core.ErrorReason;
 import dev.keyflow.core.ErrorRecord;
 import dev.keyflow.core.ErrorStage;
@@ -12,7 +13,6 @@ import dev.keyflow.core.async.AsyncFailure;
 import dev.keyflow.core.async.ExceptionPolicy;
 import dev.keyflow.core.async.KeyedAsyncFunction;
 import dev.keyflow.core.internal.ElementErrors;
-import dev.keyflow.core.internal.ErrorMetrics;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -133,7 +133,7 @@ public abstract class AbstractKeyedAsyncOperator<K, IN, OUT>
     private transient BacklogStats backlogStats;
     private transient ElementErrors<IN> backlogErrors;
 
-    private transient ErrorMetrics errorMetrics;
+    private transient ErrorOutput errors;
     private transient Counter timeouts;
     private transient Counter retries;
     private transient Counter completed;
@@ -212,9 +212,8 @@ public abstract class AbstractKeyedAsyncOperator<K, IN, OUT>
         retries = group.counter("retries");
         completed = group.counter("completed");
         latencyMillis = group.histogram("latencyMillis", new DescriptiveStatisticsHistogram(1024));
-        errorMetrics = new ErrorMetrics(getMetricGroup(), ErrorStage.PROCESSING);
-        backlogErrors =
-                new ElementErrors<>(ErrorStage.PROCESSING, settings.errorDetails(), errorMetrics);
+        errors = ErrorOutput.create(getMetricGroup());
+        backlogErrors = new ElementErrors<>(ErrorStage.PROCESSING, settings.errorDetails(), errors);
         restorePending();
     }
 
@@ -330,6 +329,11 @@ public abstract class AbstractKeyedAsyncOperator<K, IN, OUT>
      * key too until the key has nothing left, so the key's accepted elements keep their order.
      */
     @SuppressWarnings("unchecked")
+    /** Emits {@code error} outside any element (e.g. from a broadcast input), counted. */
+    protected final void emitError(ErrorRecord error) {
+        errors.emit(error, (tag, value) -> output.collect(tag, new StreamRecord<>(value)));
+    }
+
     protected final void processInput(StreamRecord<IN> record) throws Exception {
         K key = (K) getCurrentKey();
         // With object reuse, upstream may overwrite the instance while it waits here.
@@ -425,11 +429,14 @@ public abstract class AbstractKeyedAsyncOperator<K, IN, OUT>
                         element,
                         queue.key,
                         getProcessingTimeService().getCurrentProcessingTime());
-        output.collect(
-                KeyflowOutputs.ERRORS,
-                record.hasTimestamp()
-                        ? new StreamRecord<>(error, record.getTimestamp())
-                        : new StreamRecord<>(error));
+        errors.emit(
+                error,
+                (tag, e) ->
+                        output.collect(
+                                tag,
+                                record.hasTimestamp()
+                                        ? new StreamRecord<>(e, record.getTimestamp())
+                                        : new StreamRecord<>(e)));
     }
 
     /** Takes the oldest element of a key's backlog out of keyed state and starts it. */
@@ -670,7 +677,6 @@ public abstract class AbstractKeyedAsyncOperator<K, IN, OUT>
                             .message(failure.message() + "; onFailure threw " + e)
                             .build());
         }
-        errorMetrics.count(failure.reason());
         finish(entry);
     }
 
@@ -889,6 +895,14 @@ public abstract class AbstractKeyedAsyncOperator<K, IN, OUT>
 
         @Override
         public <X> void output(OutputTag<X> tag, X value) {
+            if (KeyflowOutputs.ERRORS.equals(tag) && value instanceof ErrorRecord error) {
+                error(error); // counted like every error record
+            } else {
+                sideOutput(tag, value);
+            }
+        }
+
+        private <X> void sideOutput(OutputTag<X> tag, X value) {
             try {
                 output.collect(
                         tag,
@@ -902,7 +916,7 @@ public abstract class AbstractKeyedAsyncOperator<K, IN, OUT>
 
         @Override
         public void error(ErrorRecord error) {
-            output(KeyflowOutputs.ERRORS, error);
+            errors.emit(error, this::sideOutput);
         }
 
         @Override

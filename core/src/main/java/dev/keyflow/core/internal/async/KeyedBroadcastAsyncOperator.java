@@ -1,7 +1,6 @@
 package dev.keyflow.core.internal.async;
 
 import dev.keyflow.core.ErrorRecord;
-import dev.keyflow.core.KeyflowOutputs;
 import dev.keyflow.core.async.KeyedBroadcastAsyncFunction;
 import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -36,7 +35,7 @@ public final class KeyedBroadcastAsyncOperator<K, IN, B, OUT>
 
                 @Override
                 public void error(ErrorRecord error) {
-                    output.collect(KeyflowOutputs.ERRORS, new StreamRecord<>(error));
+                    emitError(error);
                 }
             };
 
