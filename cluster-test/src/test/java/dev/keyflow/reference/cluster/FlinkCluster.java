@@ -301,18 +301,22 @@ final class FlinkCluster {
         return rest("/jobs/" + jobId).map(json -> json.path("state").asText());
     }
 
-    /** Whether the job is RUNNING with every subtask of every vertex RUNNING. */
+    /** Whether the job is RUNNING with every vertex RUNNING, or FINISHED for a bounded source. */
     boolean isFullyRunning(String jobId) {
         Optional<JsonNode> job = rest("/jobs/" + jobId);
         if (job.isEmpty() || !"RUNNING".equals(job.get().path("state").asText())) {
             return false;
         }
+        boolean anyRunning = false;
         for (JsonNode vertex : job.get().path("vertices")) {
-            if (!"RUNNING".equals(vertex.path("status").asText())) {
+            String status = vertex.path("status").asText();
+            // A bounded source (the job's fixed rule bundle) finishes seconds after it starts.
+            if (!"RUNNING".equals(status) && !"FINISHED".equals(status)) {
                 return false;
             }
+            anyRunning |= "RUNNING".equals(status);
         }
-        return true;
+        return anyRunning;
     }
 
     /** The largest vertex parallelism of the job. */
