@@ -1,5 +1,6 @@
 package dev.keyflow.reference.cluster;
 
+import dev.keyflow.core.testutils.KafkaBroker;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -47,31 +48,7 @@ final class KafkaBrokerProcess {
         int port = Ports.free();
         int controllerPort = Ports.free();
         Path dataDir = work.resolve("kafka-data");
-        Properties props = new Properties();
-        props.setProperty("process.roles", "broker,controller");
-        props.setProperty("node.id", "1");
-        props.setProperty("controller.quorum.voters", "1@localhost:" + controllerPort);
-        props.setProperty(
-                "listeners",
-                "PLAINTEXT://localhost:" + port + ",CONTROLLER://localhost:" + controllerPort);
-        props.setProperty("advertised.listeners", "PLAINTEXT://localhost:" + port);
-        props.setProperty("controller.listener.names", "CONTROLLER");
-        props.setProperty("inter.broker.listener.name", "PLAINTEXT");
-        props.setProperty(
-                "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
-        props.setProperty("log.dirs", dataDir.toString());
-        props.setProperty("auto.create.topics.enable", "false");
-        props.setProperty("num.partitions", "1");
-        props.setProperty("default.replication.factor", "1");
-        props.setProperty("min.insync.replicas", "1");
-        props.setProperty("offsets.topic.replication.factor", "1");
-        props.setProperty("offsets.topic.num.partitions", "4");
-        props.setProperty("transaction.state.log.replication.factor", "1");
-        props.setProperty("transaction.state.log.min.isr", "1");
-        props.setProperty("transaction.state.log.num.partitions", "4");
-        props.setProperty("share.coordinator.state.topic.replication.factor", "1");
-        props.setProperty("share.coordinator.state.topic.min.isr", "1");
-        props.setProperty("group.initial.rebalance.delay.ms", "0");
+        Properties props = KafkaBroker.singleNodeProperties(port, controllerPort, dataDir);
         Path config = work.resolve("kafka-server.properties");
         try (OutputStream out = Files.newOutputStream(config)) {
             props.store(out, "keyflow cluster test: single-node KRaft broker");

@@ -58,22 +58,12 @@ public final class KafkaBroker implements AutoCloseable {
         this.startupTime = startupTime;
     }
 
-    /** Starts a broker with the default single-node settings. */
-    public static KafkaBroker start() {
-        return start(Map.of());
-    }
-
-    /** Starts a broker; {@code overrides} replace or add broker properties. */
-    public static KafkaBroker start(Map<String, String> overrides) {
-        long started = System.nanoTime();
-        int brokerPort = freePort();
-        int controllerPort = freePort();
-        Path logDir;
-        try {
-            logDir = Files.createTempDirectory("keyflow-kafka-");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the broker's log directory", e);
-        }
+    /**
+     * The properties of a single-node KRaft broker (combined broker and controller, replication 1,
+     * transactions enabled, no automatic topic creation) on {@code brokerPort} and {@code
+     * controllerPort} with its log in {@code logDir}; also used for a broker in its own process.
+     */
+    public static Properties singleNodeProperties(int brokerPort, int controllerPort, Path logDir) {
         Properties props = new Properties();
         props.setProperty("process.roles", "broker,controller");
         props.setProperty("node.id", "1");
@@ -102,6 +92,26 @@ public final class KafkaBroker implements AutoCloseable {
         props.setProperty("share.coordinator.state.topic.replication.factor", "1");
         props.setProperty("share.coordinator.state.topic.min.isr", "1");
         props.setProperty("group.initial.rebalance.delay.ms", "0");
+        return props;
+    }
+
+    /** Starts a broker with the default single-node settings. */
+    public static KafkaBroker start() {
+        return start(Map.of());
+    }
+
+    /** Starts a broker; {@code overrides} replace or add broker properties. */
+    public static KafkaBroker start(Map<String, String> overrides) {
+        long started = System.nanoTime();
+        int brokerPort = freePort();
+        int controllerPort = freePort();
+        Path logDir;
+        try {
+            logDir = Files.createTempDirectory("keyflow-kafka-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the broker's log directory", e);
+        }
+        Properties props = singleNodeProperties(brokerPort, controllerPort, logDir);
         props.setProperty("log.flush.interval.messages", Long.toString(Long.MAX_VALUE));
         props.putAll(overrides);
 
